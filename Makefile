@@ -1,0 +1,67 @@
+# ASF-hjälpen. `make run` and `make test` set everything up on a fresh machine:
+# a Python 3.10 virtual environment with pinned dependencies, the Swedish spaCy
+# pipeline, and a trained model (retrained only when data or config changed).
+
+SHELL := /bin/bash
+PYTHON ?= python3.10
+VENV := .venv
+BIN := $(VENV)/bin
+
+# No telemetry: this machine reaches no such host, and the bot sends nothing anywhere.
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+# Rasa's training cache keys the spaCy pipeline by its path only; a rebuilt pipeline
+# under the same path must not reuse stale features, so the cache stays off.
+export RASA_MAX_CACHE_SIZE := 0
+
+NLU_DATA := $(shell find data/nlu -name '*.yml')
+TRAINING_DATA := $(shell find data -name '*.yml')
+SPACY := build/sv_asf
+MODEL := models/asf.tar.gz
+CORE_STORIES := tests/e2e/test_conversations.yml
+
+.PHONY: setup run chat test lint validate pytest stories bench clean
+
+setup: $(MODEL)
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $@
+
+$(SPACY)/meta.json: $(VENV)/.installed $(NLU_DATA) bot/nlp/build.py bot/nlp/lemmas.py
+	$(BIN)/python -m bot.nlp.build --data data/nlu --output $(SPACY)
+
+$(MODEL): $(SPACY)/meta.json config.yml domain.yml $(TRAINING_DATA)
+	$(BIN)/rasa train --force --fixed-model-name asf --out models
+	@touch $@
+
+run: setup
+	$(BIN)/asf-bot run
+
+chat: $(VENV)/.installed
+	$(BIN)/asf-bot chat
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+validate: $(VENV)/.installed
+	$(BIN)/rasa data validate --fail-on-warnings
+
+pytest: setup
+	$(BIN)/pytest
+
+stories: setup
+	$(BIN)/rasa test core --model $(MODEL) --stories $(CORE_STORIES) \
+		--fail-on-prediction-errors --out var/results/stories
+
+test: setup lint validate pytest stories
+
+bench: setup
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf build models var .rasa results

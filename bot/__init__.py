@@ -1,0 +1,1 @@
+"""ASF-hjälpen: a Swedish help bot about arbetsintegrerande sociala företag."""

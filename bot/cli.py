@@ -1,0 +1,74 @@
+"""The `asf-bot` command: run the bot, chat with it, build the NLP pipeline."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from bot.launcher import LaunchConfig
+
+
+def _run(args: argparse.Namespace) -> int:
+    from bot.bootstrap import bootstrap
+    from bot.launcher import run
+
+    # Fail at start, not at the first question, when a content file is broken.
+    bootstrap().content.check()
+    options = {
+        "rasa_port": args.rasa_port,
+        "action_port": args.action_port,
+        "model": args.model,
+        "var_dir": args.var_dir,
+    }
+    token = os.environ.get("RASA_TOKEN")
+    if token:
+        options["token"] = token
+    else:
+        print("RASA_TOKEN is not set: generated one for this run (printed below).")
+    config = LaunchConfig(**options)
+    return run(config)
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from bot.chat import chat
+
+    chat(args.url)
+    return 0
+
+
+def _nlp_build(args: argparse.Namespace) -> int:
+    from bot.nlp.build import main
+
+    main(args.rest)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    """Return the command line parser."""
+    defaults = LaunchConfig(token="")
+    root = argparse.ArgumentParser(prog="asf-bot", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="start the action server and the Rasa server")
+    run.add_argument("--rasa-port", type=int, default=defaults.rasa_port)
+    run.add_argument("--action-port", type=int, default=defaults.action_port)
+    run.add_argument("--model", type=Path, default=defaults.model)
+    run.add_argument("--var-dir", type=Path, default=defaults.var_dir)
+    run.set_defaults(handler=_run)
+
+    chat = commands.add_parser("chat", help="chat with a running bot in the terminal")
+    chat.add_argument("--url", default=defaults.rasa_url)
+    chat.set_defaults(handler=_chat)
+
+    nlp = commands.add_parser("nlp-build", help="build the Swedish spaCy pipeline")
+    nlp.add_argument("rest", nargs=argparse.REMAINDER)
+    nlp.set_defaults(handler=_nlp_build)
+    return root
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the `asf-bot` command."""
+    args = parser().parse_args(argv)
+    sys.exit(args.handler(args))

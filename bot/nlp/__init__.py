@@ -1,0 +1,1 @@
+"""The Swedish language pipeline: lemma table, spaCy build and Rasa components."""
