@@ -80,7 +80,7 @@ def commands(config: LaunchConfig, endpoints: Path) -> dict[str, list[str]]:
             "--credentials", str(PROJECT_ROOT / "credentials.yml"),
             "--port", str(config.rasa_port),
             "--enable-api",
-            "--auth-token", config.token,
+            f"--auth-token={config.token}",
         ],
     }  # fmt: skip
 

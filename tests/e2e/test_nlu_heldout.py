@@ -1,0 +1,85 @@
+"""The trained model on messages it never saw in training.
+
+The minimum figures are the quality the bot promises; bench/results/ has the
+current figures beside Rasa's default pipeline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from bot.settings import PROJECT_ROOT
+
+HELDOUT = PROJECT_ROOT / "tests" / "nlu" / "heldout.yml"
+UNCLEAR = PROJECT_ROOT / "tests" / "nlu" / "unclear.yml"
+MIN_ACCURACY = 0.93
+MIN_MACRO_F1 = 0.93
+MAX_WRONG_ANSWERS = 0.03
+
+
+def examples(path: Path) -> list[tuple[str, str]]:
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    data = load_data(str(path))
+    return [(e.get("text"), e.get("intent")) for e in data.training_examples]
+
+
+@pytest.fixture(scope="module")
+def predict(trained_model):
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(trained_model))
+
+    def parse(texts: list[str]) -> list[str]:
+        async def run() -> list[str]:
+            return [(await agent.parse_message(t))["intent"]["name"] for t in texts]
+
+        return asyncio.run(run())
+
+    return parse
+
+
+def macro_f1(pairs: list[tuple[str, str]]) -> float:
+    labels = {expected for expected, _ in pairs}
+    scores = []
+    for label in labels:
+        tp = sum(e == p == label for e, p in pairs)
+        fp = sum(p == label != e for e, p in pairs)
+        fn = sum(e == label != p for e, p in pairs)
+        scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return sum(scores) / len(scores)
+
+
+@pytest.fixture(scope="module")
+def heldout_results(predict) -> list[tuple[str, str]]:
+    texts, expected = zip(*examples(HELDOUT), strict=True)
+    return list(zip(expected, predict(list(texts)), strict=True))
+
+
+def test_the_held_out_questions_get_the_right_answer(heldout_results):
+    correct = sum(expected == predicted for expected, predicted in heldout_results)
+    accuracy = correct / len(heldout_results)
+    assert accuracy >= MIN_ACCURACY, f"held-out accuracy {accuracy:.3f}"
+
+
+def test_every_topic_is_recognised_about_equally_well(heldout_results):
+    score = macro_f1(heldout_results)
+    assert score >= MIN_MACRO_F1, f"held-out macro F1 {score:.3f}"
+
+
+def test_a_wrong_answer_is_rarer_than_a_request_to_rephrase(heldout_results):
+    outcomes = Counter(
+        "right" if p == e else "rephrase" if p == "nlu_fallback" else "wrong"
+        for e, p in heldout_results
+    )
+    assert outcomes["wrong"] / len(heldout_results) <= MAX_WRONG_ANSWERS, outcomes
+
+
+def test_unclear_messages_get_a_request_to_rephrase(predict):
+    texts = [text for text, _ in examples(UNCLEAR)]
+    guesses = {t: p for t, p in zip(texts, predict(texts), strict=True) if p != "nlu_fallback"}
+    assert not guesses, f"guessed a topic for unclear messages: {guesses}"

@@ -1,0 +1,180 @@
+"""The whole bot as `make run` starts it: the Rasa server, the action server, content."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from bot.chat import send
+from bot.launcher import LaunchConfig, Supervisor
+from bot.settings import PROJECT_ROOT
+
+TOKEN = "test-token"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+@pytest.fixture(scope="module")
+def content_dir(tmp_path_factory) -> Path:
+    """A copy of the shipped content that tests may edit."""
+    path = tmp_path_factory.mktemp("content")
+    for name in ("calls.yml", "contacts.yml"):
+        shutil.copy(PROJECT_ROOT / "content" / name, path / name)
+    return path
+
+
+@pytest.fixture(scope="module")
+def bot(trained_model, content_dir, tmp_path_factory):
+    config = LaunchConfig(
+        rasa_port=free_port(),
+        action_port=free_port(),
+        model=trained_model,
+        var_dir=tmp_path_factory.mktemp("var"),
+        token=TOKEN,
+    )
+    supervisor = Supervisor(config)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ASF_CONTENT_DIR", str(content_dir))
+        try:
+            supervisor.start()
+            yield config
+        finally:
+            supervisor.stop()
+
+
+def ask(bot: LaunchConfig, message: str, sender: str = "visitor") -> list[dict]:
+    return send(bot.rasa_url, sender, message)
+
+
+def texts(replies: list[dict]) -> list[str]:
+    return [reply.get("text", "") for reply in replies]
+
+
+def test_a_question_gets_the_answer_from_the_agency_page(bot):
+    answer = " ".join(texts(ask(bot, "Vad är ett ASF?")))
+    assert "driver näringsverksamhet" in answer
+    assert "minst två affärsidéer" in answer
+
+
+def test_the_greeting_offers_main_topics_as_buttons_that_work(bot):
+    [greeting] = ask(bot, "hej", sender="buttons")
+    titles = {b["title"]: b["payload"] for b in greeting["buttons"]}
+    assert {"Vad är ett ASF?", "Stöd att söka", "Kontakt"} <= set(titles)
+    answer = " ".join(texts(ask(bot, titles["Stöd att söka"], sender="buttons")))
+    assert "Just nu finns inga stöd att söka" in answer
+    assert "ASF Affärsutvecklingscheck är stängd" in answer
+
+
+def test_the_contact_comes_from_the_content_file_and_follows_its_edits(bot, content_dir):
+    answer = " ".join(texts(ask(bot, "hur kontaktar jag er?")))
+    assert "Eva Carlsson" in answer and "08-681 9223" in answer
+    assert "eva.carlsson@tillvaxtverket.se" in answer
+
+    contacts = content_dir / "contacts.yml"
+    original = contacts.read_text(encoding="utf-8")
+    try:
+        contacts.write_text(original.replace("Eva Carlsson", "Anna Berg"), encoding="utf-8")
+        stat = contacts.stat()
+        os.utime(contacts, ns=(stat.st_atime_ns, stat.st_mtime_ns + 2_000_000_000))
+        answer = " ".join(texts(ask(bot, "hur kontaktar jag er?")))
+        assert "Anna Berg" in answer and "Eva Carlsson" not in answer
+    finally:
+        contacts.write_text(original, encoding="utf-8")
+
+
+def test_an_english_question_gets_a_swedish_note_and_the_best_answer(bot):
+    first, *rest = texts(ask(bot, "What is a work integration social enterprise?"))
+    assert first.startswith("Jag svarar bara på svenska.")
+    assert "driver näringsverksamhet" in " ".join(rest)
+
+
+def test_an_off_topic_question_gets_an_honest_answer_and_the_contact(bot):
+    answer = " ".join(texts(ask(bot, "vad blir det för väder i helgen?")))
+    assert "Jag kan bara svara på frågor om arbetsintegrerande sociala företag" in answer
+    assert "08-681 9223" in answer
+    for fact in ("358", "9 200", "60 miljoner", "Västra Götaland"):
+        assert fact not in answer
+
+
+def test_an_unclear_message_gets_a_request_to_rephrase_with_topics(bot):
+    [reply] = ask(bot, "asdkjh qwerty")
+    assert reply["text"].startswith("Jag förstod inte riktigt.")
+    assert reply["buttons"]
+
+
+def test_the_http_api_needs_the_token_and_the_action_server_answers_health(bot):
+    assert status(f"{bot.rasa_url}/status") == 401
+    assert status(f"{bot.rasa_url}/status?token={TOKEN}") == 200
+    assert status(f"{bot.action_url}/health") == 200
+
+
+def test_conversations_are_kept_in_the_sqlite_tracker_store(bot):
+    ask(bot, "hur många asf finns det?", sender="stored")
+    with sqlite3.connect(bot.var_dir / "tracker.db") as db:
+        rows = db.execute(
+            "SELECT COUNT(*) FROM events WHERE sender_id = 'stored' AND type_name = 'user'"
+        ).fetchone()
+    assert rows == (1,)
+
+
+def test_asf_bot_run_prints_how_to_talk_and_stops_everything_on_ctrl_c(trained_model, tmp_path):
+    rasa_port, action_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if k != "RASA_TOKEN"}
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "bot", "run",
+            "--rasa-port", str(rasa_port), "--action-port", str(action_port),
+            "--model", str(trained_model), "--var-dir", str(tmp_path),
+        ],
+        cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    try:
+        output = []
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            output.append(line)
+            if "Press Ctrl-C to stop." in line:
+                break
+        printed = "".join(output)
+        assert "ASF-hjälpen is running." in printed, printed
+        token = next(line.split()[1] for line in output if "RASA_TOKEN:" in line)
+        assert status(f"http://localhost:{rasa_port}/status?token={token}") == 200
+        reply = send(f"http://localhost:{rasa_port}", "cli", "hej")
+        assert reply and reply[0]["text"].startswith("Hej!")
+
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == 0
+        for port in (rasa_port, action_port):
+            with socket.socket() as s:
+                assert s.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still open"
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        process.stdout.close()

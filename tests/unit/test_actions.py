@@ -1,0 +1,71 @@
+from pathlib import Path
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.content import ActionLoadCalls, ActionLoadContact
+from actions.language import ActionNoteLanguage
+from bot.content import ContentRepository
+
+
+def tracker_after(text: str) -> Tracker:
+    return Tracker(
+        sender_id="test",
+        slots={},
+        latest_message={"text": text, "intent": {"name": "what_is_asf"}},
+        events=[],
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> ContentRepository:
+    (tmp_path / "contacts.yml").write_text(
+        "asf:\n  name: Eva Carlsson\n  organisation: Tillväxtverket\n"
+        "  phone: 08-681 9223\n  email: eva.carlsson@tillvaxtverket.se\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "calls.yml").write_text(
+        "open:\n  - name: Checken\n    text: Checken går att söka nu.\n"
+        "closed: []\nnote: Mer information kommer.\n",
+        encoding="utf-8",
+    )
+    return ContentRepository(tmp_path)
+
+
+async def test_an_english_question_gets_the_answer_in_swedish_note():
+    dispatcher = CollectingDispatcher()
+    events = await ActionNoteLanguage().run(dispatcher, tracker_after("What is an ASF?"), {})
+    assert events == []
+    assert [m["response"] for m in dispatcher.messages] == ["utter_answer_in_swedish"]
+
+
+async def test_a_swedish_question_gets_no_note():
+    dispatcher = CollectingDispatcher()
+    await ActionNoteLanguage().run(dispatcher, tracker_after("Vad är ett ASF?"), {})
+    assert dispatcher.messages == []
+
+
+async def test_the_contact_comes_from_the_content_file(content):
+    dispatcher = CollectingDispatcher()
+    events = await ActionLoadContact(content).run(dispatcher, tracker_after("kontakt"), {})
+    assert events == [
+        SlotSet("contact_name", "Eva Carlsson"),
+        SlotSet("contact_organisation", "Tillväxtverket"),
+        SlotSet("contact_phone", "08-681 9223"),
+        SlotSet("contact_email", "eva.carlsson@tillvaxtverket.se"),
+    ]
+
+
+async def test_the_calls_come_from_the_content_file(content):
+    dispatcher = CollectingDispatcher()
+    events = await ActionLoadCalls(content).run(dispatcher, tracker_after("stöd?"), {})
+    assert events == [
+        SlotSet("calls_open", True),
+        SlotSet("calls_text", "Checken går att söka nu."),
+    ]

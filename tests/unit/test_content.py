@@ -1,0 +1,83 @@
+import os
+from pathlib import Path
+
+import pytest
+
+from bot.content import Call, Calls, ContentError, ContentRepository, parse_calls, parse_contact
+from bot.settings import PROJECT_ROOT
+
+CLOSED = {"name": "ASF Affärsutvecklingscheck", "text": "Utlysningen är stängd."}
+
+
+def test_with_no_open_call_the_summary_tells_the_closed_ones_and_the_note():
+    calls = parse_calls({"open": [], "closed": [CLOSED], "note": "Mer information kommer."})
+    assert calls.summary() == "Utlysningen är stängd.\nMer information kommer."
+
+
+def test_open_calls_are_told_with_their_links_and_closed_ones_are_left_out():
+    calls = parse_calls(
+        {
+            "open": [{"name": "Check", "text": "Sök checken senast i maj.", "url": "https://x.se"}],
+            "closed": [CLOSED],
+            "note": "Mer information kommer.",
+        }
+    )
+    assert calls.summary() == "Sök checken senast i maj. https://x.se"
+
+
+def test_a_call_without_text_is_rejected_with_the_field_named():
+    with pytest.raises(ContentError, match="'text' is missing"):
+        parse_calls({"open": [{"name": "Check"}]})
+
+
+def test_a_contact_without_phone_is_rejected():
+    with pytest.raises(ContentError, match="'phone' is missing"):
+        parse_contact({"asf": {"name": "A", "organisation": "B", "email": "c@d.se"}})
+
+
+def test_the_shipped_content_tells_what_the_agency_page_says(source_page):
+    repository = ContentRepository(PROJECT_ROOT / "content")
+    contact = repository.contact()
+    assert (contact.name, contact.phone) == ("Eva Carlsson", "08-681 9223")
+    assert contact.name in source_page and contact.phone in source_page
+    assert contact.email == "eva.carlsson@tillvaxtverket.se"
+    calls = repository.calls()
+    assert calls.open == ()
+    assert "Affärsutvecklingscheck är stängd eftersom samtliga medel tilldelats" in (
+        calls.summary()
+    )
+    assert "Mer information kommer." in calls.summary()
+
+
+def _write_contact(path: Path, name: str) -> None:
+    path.write_text(
+        f"asf:\n  name: {name}\n  organisation: Tillväxtverket\n"
+        "  phone: 08-681 9223\n  email: x@tillvaxtverket.se\n",
+        encoding="utf-8",
+    )
+
+
+def test_an_edited_content_file_is_read_again_without_a_restart(tmp_path):
+    contacts = tmp_path / "contacts.yml"
+    _write_contact(contacts, "Eva Carlsson")
+    repository = ContentRepository(tmp_path)
+    assert repository.contact().name == "Eva Carlsson"
+    _write_contact(contacts, "Anna Andersson")
+    # Same second on a coarse clock: move the time on so the change is visible.
+    stat = contacts.stat()
+    os.utime(contacts, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    assert repository.contact().name == "Anna Andersson"
+
+
+def test_a_missing_or_broken_file_is_reported_by_name(tmp_path):
+    repository = ContentRepository(tmp_path)
+    with pytest.raises(ContentError, match=r"contacts\.yml does not exist"):
+        repository.contact()
+    (tmp_path / "calls.yml").write_text("open: [unclosed", encoding="utf-8")
+    with pytest.raises(ContentError, match=r"calls\.yml"):
+        repository.calls()
+
+
+def test_calls_are_plain_values():
+    calls = Calls(open=(Call("A", "Öppen."),), closed=(), note="")
+    assert calls.summary() == "Öppen."

@@ -1,0 +1,61 @@
+from bot.nlp.lemmas import build_lemma_table, fold_diacritics, words_in
+
+DICTIONARY = {
+    "företag": "företag",
+    "företaget": "företag",
+    "företagen": "företag",
+    "ansöker": "ansöka",
+    "ansöka": "ansöka",
+    "för": "för",
+    "for": "fara",
+    "fara": "fara",
+    "katten": "katt",
+    "vinsterna": "vinst",
+}
+
+
+def test_folding_removes_swedish_diacritics_only():
+    assert fold_diacritics("Företagsförening på Åland") == "Foretagsforening pa Aland"
+
+
+def test_words_are_lowercased_and_split_on_punctuation():
+    assert words_in(["Vad är ett ASF?", "ASF:s vinster, företagen"]) == {
+        "vad",
+        "är",
+        "ett",
+        "asf",
+        "asf:s",
+        "vinster",
+        "företagen",
+    }
+
+
+def test_every_form_of_a_vocabulary_lemma_maps_to_it():
+    table = build_lemma_table(DICTIONARY, ["företag"])
+    assert table["företagen"] == "företag"
+    assert table["Företaget"] == "företag"
+
+
+def test_forms_typed_without_diacritics_map_to_the_swedish_lemma():
+    table = build_lemma_table(DICTIONARY, ["foretagen", "ansoker"])
+    assert table["foretaget"] == "företag"
+    assert table["ansoker"] == "ansöka"
+    assert table["Ansoker"] == "ansöka"
+
+
+def test_a_folded_spelling_that_is_a_word_of_its_own_keeps_its_lemma():
+    table = build_lemma_table(DICTIONARY, ["för", "for"])
+    assert table["for"] == "fara"
+    assert table["för"] == "för"
+
+
+def test_abbreviations_map_to_the_words_they_stand_for():
+    table = build_lemma_table(DICTIONARY, [])
+    assert table["AF"] == "arbetsförmedlingen"
+    assert table["af"] == "arbetsförmedlingen"
+
+
+def test_lemmas_the_training_data_never_uses_are_left_out():
+    table = build_lemma_table(DICTIONARY, ["företag"])
+    assert "katten" not in table
+    assert "vinsterna" not in table
