@@ -11,11 +11,11 @@ from bot.launcher import LaunchConfig
 
 
 def _run(args: argparse.Namespace) -> int:
-    from bot.bootstrap import bootstrap
     from bot.launcher import run
 
     # Fail at start, not at the first question, when a content file is broken.
-    bootstrap().content.check()
+    if _check_content(args, quiet=True):
+        return 1
     options = {
         "rasa_port": args.rasa_port,
         "action_port": args.action_port,
@@ -29,6 +29,25 @@ def _run(args: argparse.Namespace) -> int:
         print("RASA_TOKEN is not set: generated one for this run (printed below).")
     config = LaunchConfig(**options)
     return run(config)
+
+
+def _check_content(args: argparse.Namespace, quiet: bool = False) -> int:
+    from bot.bootstrap import build_services
+    from bot.content import ContentError
+    from bot.settings import Settings
+
+    content = build_services(Settings.from_env()).content
+    try:
+        calls, contact = content.calls(), content.contact()
+    except ContentError as error:
+        print(f"Content error: {error}", file=sys.stderr)
+        return 1
+    if quiet:
+        return 0
+    print(f"Contact: {contact.name}, {contact.organisation}, {contact.phone}, {contact.email}")
+    print(f"Open calls: {len(calls.open)}. Visitors asking about funding are told:")
+    print(calls.summary())
+    return 0
 
 
 def _chat(args: argparse.Namespace) -> int:
@@ -61,6 +80,11 @@ def parser() -> argparse.ArgumentParser:
     chat = commands.add_parser("chat", help="chat with a running bot in the terminal")
     chat.add_argument("--url", default=defaults.rasa_url)
     chat.set_defaults(handler=_chat)
+
+    check = commands.add_parser(
+        "check-content", help="check content/*.yml and show what visitors will be told"
+    )
+    check.set_defaults(handler=_check_content)
 
     nlp = commands.add_parser("nlp-build", help="build the Swedish spaCy pipeline")
     nlp.add_argument("rest", nargs=argparse.REMAINDER)
