@@ -27,6 +27,8 @@ setup: $(MODEL)
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@# The packaging tools first, at their pinned versions, then everything else.
+	$(BIN)/python -m pip install --quiet --no-deps $$(grep -E '^(pip|setuptools|wheel)==' requirements.lock)
 	$(BIN)/python -m pip install --quiet --no-deps -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $@
