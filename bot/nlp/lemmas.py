@@ -17,6 +17,19 @@ ABBREVIATIONS: Mapping[str, str] = {
     "ek": "ekonomisk",
 }
 
+# Spellings without å/ä/ö that are rare words of their own but, in a chat about ASF,
+# nearly always mean the word with diacritics ("vad ar", "nar", "stod till mitt asf").
+PREFERRED_FOLDS: Mapping[str, str] = {
+    "ar": "vara",
+    "nar": "när",
+    "for": "för",
+    "manga": "många",
+    "fa": "få",
+    "ga": "gå",
+    "stod": "stöd",
+    "kop": "köpa",
+}
+
 _WORD = re.compile(r"[^\W\d_]+(?:[-:][^\W\d_]+)*", re.UNICODE)
 
 
@@ -37,8 +50,9 @@ def build_lemma_table(dictionary: Mapping[str, str], vocabulary: Iterable[str]) 
     Only lemmas that occur in the training vocabulary are kept: a word whose lemma the
     classifier never saw adds no feature, so a larger table would cost memory and
     start-up time and change no prediction. Each form is also entered capitalised and
-    without diacritics, unless that spelling is a Swedish word of its own ("för" folds
-    to "for", which is a word, so "for" keeps its own lemma).
+    without diacritics, unless that spelling is a Swedish word of its own ("får" folds
+    to "far", which is a word, so "far" keeps its own lemma) and not one of the
+    PREFERRED_FOLDS.
     """
     folded_forms = _folded_forms(dictionary)
     wanted = {
@@ -53,6 +67,7 @@ def build_lemma_table(dictionary: Mapping[str, str], vocabulary: Iterable[str]) 
         if fold_diacritics(lemma) in wanted:
             table.setdefault(folded, lemma)
     table.update(ABBREVIATIONS)
+    table.update(PREFERRED_FOLDS)
     for form, lemma in list(table.items()):
         table.setdefault(form.capitalize(), lemma)
         table.setdefault(form.upper(), lemma)
