@@ -1,0 +1,59 @@
+"""The aiohttp application factory."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import aiohttp
+import jinja2
+from aiohttp import web
+
+from bot.content import ContentRepository
+from bot.settings import Settings
+from bot.web.keys import CONTENT, LIMITER, MESSAGES, RASA, SETTINGS, TEMPLATES
+from bot.web.messages import load_messages
+from bot.web.middleware import add_security_headers
+from bot.web.rasa import RasaClient
+from bot.web.ratelimit import RateLimiter
+from bot.web.routes import setup_routes
+
+HERE = Path(__file__).resolve().parent
+
+# A chat message is a few hundred characters; JSON escaping can make each one six bytes.
+# Anything larger is refused before it is read (and answered as "too long").
+MAX_REQUEST_BYTES = 16 * 1024
+
+
+async def _rasa_client(app: web.Application) -> AsyncIterator[None]:
+    """One HTTP client session to Rasa for the app's lifetime."""
+    settings = app[SETTINGS]
+    async with aiohttp.ClientSession() as session:
+        app[RASA] = RasaClient(session, settings.rasa_url, settings.rasa_timeout)
+        yield
+
+
+def create_app(
+    settings: Settings | None = None, clock: Callable[[], float] = time.monotonic
+) -> web.Application:
+    """Return the web app for `settings` (from the environment when not given)."""
+    settings = settings or Settings.from_env()
+    app = web.Application(client_max_size=MAX_REQUEST_BYTES)
+    app[SETTINGS] = settings
+    app[CONTENT] = ContentRepository(settings.content_dir)
+    app[MESSAGES] = load_messages()
+    app[LIMITER] = RateLimiter(
+        burst=settings.rate_limit_burst,
+        per_minute=settings.rate_limit_per_minute,
+        clock=clock,
+    )
+    app[TEMPLATES] = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    app.cleanup_ctx.append(_rasa_client)
+    app.on_response_prepare.append(add_security_headers)
+    setup_routes(app, HERE / "static")
+    return app

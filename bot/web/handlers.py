@@ -1,0 +1,82 @@
+"""Request handlers: parse, call one thing, map the outcome to HTTP."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from aiohttp import web
+
+from bot.content import ContentError
+from bot.web.keys import CONTENT, LIMITER, MESSAGES, RASA, SETTINGS, TEMPLATES
+from bot.web.rasa import RasaUnavailable
+
+# The widget makes its session id from 24 random bytes, base64url: 32 characters.
+SESSION_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def _page(request: web.Request, template: str) -> web.Response:
+    html = request.app[TEMPLATES].get_template(template).render()
+    return web.Response(text=html, content_type="text/html")
+
+
+async def index(request: web.Request) -> web.Response:
+    """The demo page: an agency page about ASF with the widget embedded."""
+    return _page(request, "index.html")
+
+
+async def privacy(request: web.Request) -> web.Response:
+    """The privacy statement, word for word from the agency page."""
+    return _page(request, "privacy.html")
+
+
+async def health(request: web.Request) -> web.Response:
+    """Liveness of the web app itself (Rasa's own health is Rasa's /status)."""
+    return web.json_response({"status": "ok"})
+
+
+def _refuse(status: int, message: str, **headers: str) -> web.Response:
+    return web.json_response({"message": message}, status=status, headers=headers)
+
+
+def _unreachable(request: web.Request) -> web.Response:
+    messages = request.app[MESSAGES]
+    try:
+        text = messages.unreachable.format(phone=request.app[CONTENT].contact().phone)
+    except ContentError:
+        text = messages.unreachable_without_phone
+    return _refuse(503, text)
+
+
+async def chat(request: web.Request) -> web.Response:
+    """Pass one visitor message to Rasa and return its replies (text and buttons)."""
+    messages = request.app[MESSAGES]
+    settings = request.app[SETTINGS]
+    too_long = messages.too_long.format(max_length=settings.max_message_length)
+    try:
+        body: Any = await request.json()
+    except web.HTTPRequestEntityTooLarge:
+        return _refuse(413, too_long)
+    except (ValueError, UnicodeDecodeError):
+        return _refuse(400, messages.bad_request)
+    if not isinstance(body, dict) or not isinstance(body.get("message"), str):
+        return _refuse(400, messages.bad_request)
+    session = body.get("session")
+    if not isinstance(session, str) or not SESSION_ID.fullmatch(session):
+        return _refuse(400, messages.bad_session)
+    message = body["message"].strip()
+    if not message:
+        return _refuse(422, messages.empty)
+    if len(message) > settings.max_message_length:
+        return _refuse(422, too_long)
+
+    decision = request.app[LIMITER].check(session)
+    if not decision.allowed:
+        retry_after = str(max(1, math.ceil(decision.retry_after)))
+        return _refuse(429, messages.rate_limited, **{"Retry-After": retry_after})
+    try:
+        replies = await request.app[RASA].send(session, message)
+    except RasaUnavailable:
+        return _unreachable(request)
+    return web.json_response({"replies": replies})

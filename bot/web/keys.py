@@ -1,0 +1,19 @@
+"""Typed keys for what the app holds (aiohttp warns about plain string keys)."""
+
+from __future__ import annotations
+
+import jinja2
+from aiohttp import web
+
+from bot.content import ContentRepository
+from bot.settings import Settings
+from bot.web.messages import Messages
+from bot.web.rasa import RasaClient
+from bot.web.ratelimit import RateLimiter
+
+SETTINGS = web.AppKey("settings", Settings)
+CONTENT = web.AppKey("content", ContentRepository)
+MESSAGES = web.AppKey("messages", Messages)
+LIMITER = web.AppKey("limiter", RateLimiter)
+TEMPLATES = web.AppKey("templates", jinja2.Environment)
+RASA = web.AppKey("rasa", RasaClient)

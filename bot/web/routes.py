@@ -1,0 +1,18 @@
+"""Every URL of the web app, one named route a line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.web import handlers
+
+
+def setup_routes(app: web.Application, static_dir: Path) -> None:
+    """Register the app's routes."""
+    app.router.add_get("/", handlers.index, name="index")
+    app.router.add_get("/integritet", handlers.privacy, name="privacy")
+    app.router.add_get("/health", handlers.health, name="health")
+    app.router.add_post("/api/chat", handlers.chat, name="chat")
+    app.router.add_static("/static/", static_dir, name="static")

@@ -1,0 +1,536 @@
+/*
+ * ASF-hjälpen chat widget. Any page embeds it with one tag:
+ *
+ *   <script src="https://chatt.example.se/static/widget.js"
+ *           data-bot-url="https://chatt.example.se/" data-title="ASF-hjälpen"
+ *           data-lang="sv" defer></script>
+ *
+ * data-bot-url: the ASF-hjälpen web app (its /api/chat and /integritet), by default
+ * where this script came from. Plain JavaScript, no dependencies, no build step.
+ *
+ * Every message, the bot's and the visitor's, is put on the page as text: nodes are
+ * built with createElement and textContent, never innerHTML, so no markup or script
+ * in a message can run.
+ */
+(function () {
+  "use strict";
+
+  var TEXT = {
+    launcher: "Chatta med oss",
+    close: "Stäng chatten",
+    newConversation: "Ny konversation",
+    log: "Konversation",
+    you: "Du",
+    inputLabel: "Skriv din fråga",
+    send: "Skicka",
+    typing: "skriver",
+    retry: "Försök igen",
+    privacy: "Så behandlar vi personuppgifter",
+    suggestions: "Förslag",
+    newWindow: "(öppnas i nytt fönster)",
+    unreachable: "Chatten går inte att nå just nu. Försök igen."
+  };
+  var STORAGE = "asf-chat:";
+  var MAX_HISTORY = 200;
+  // Links in the bot's text: web addresses, e-mail addresses and bare domains such
+  // as tillvaxtverket.se/personuppgifter.
+  var LINK = new RegExp(
+    "https?:\\/\\/[^\\s<>\"]+" +
+      "|[\\p{L}\\p{N}._%+-]+@[\\p{L}\\p{N}-]+(?:\\.[\\p{L}\\p{N}-]+)*\\.[A-Za-z]{2,}" +
+      "|(?<![\\p{L}\\p{N}@./-])(?:[A-Za-z0-9-]+\\.)+(?:se|nu|eu|com|org|net)(?![\\p{L}\\p{N}-])" +
+      "(?:\\/[^\\s<>\"]*)?",
+    "gu"
+  );
+  var TRAILING = /[.,;:!?)\]"'”’]+$/u;
+
+  var script = document.currentScript || document.querySelector("script[data-bot-url]");
+  if (!script || document.querySelector(".asf-chat")) {
+    return;
+  }
+  var scriptUrl = new URL(script.src, document.baseURI);
+  var botUrl = new URL(script.getAttribute("data-bot-url") || "/", scriptUrl);
+  if (!/\/$/.test(botUrl.pathname)) {
+    botUrl.pathname += "/";
+  }
+  var title = script.getAttribute("data-title") || "ASF-hjälpen";
+  var lang = script.getAttribute("data-lang") || "sv";
+  var endpoint = new URL("api/chat", botUrl).href;
+  var privacyUrl = new URL("integritet", botUrl).href;
+
+  // ---- storage: the session id, the history and whether the panel is open ----
+
+  function load(name, fallback) {
+    try {
+      var raw = window.localStorage.getItem(STORAGE + name);
+      return raw === null ? fallback : JSON.parse(raw);
+    } catch (error) {
+      return fallback;
+    }
+  }
+
+  function save(name, value) {
+    try {
+      window.localStorage.setItem(STORAGE + name, JSON.stringify(value));
+    } catch (error) {
+      // Storage full or blocked: the chat still works, it is just not kept.
+    }
+  }
+
+  function newSessionId() {
+    var bytes = new Uint8Array(24);
+    window.crypto.getRandomValues(bytes);
+    var binary = "";
+    for (var i = 0; i < bytes.length; i++) {
+      binary += String.fromCharCode(bytes[i]);
+    }
+    return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+
+  function validEntry(entry) {
+    return (
+      entry &&
+      (entry.from === "bot" || entry.from === "user") &&
+      typeof entry.text === "string" &&
+      (entry.buttons === undefined || Array.isArray(entry.buttons))
+    );
+  }
+
+  var session = load("session", null);
+  if (typeof session !== "string" || !/^[A-Za-z0-9_-]{16,64}$/.test(session)) {
+    session = newSessionId();
+    save("session", session);
+  }
+  var history = load("history", []);
+  history = Array.isArray(history) ? history.filter(validEntry) : [];
+
+  function saveHistory() {
+    history = history.slice(-MAX_HISTORY);
+    save("history", history);
+  }
+
+  // ---- building the DOM ----
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) {
+      node.className = className;
+    }
+    if (text !== undefined) {
+      node.textContent = text;
+    }
+    return node;
+  }
+
+  function button(className, text) {
+    var node = el("button", className, text);
+    node.type = "button";
+    return node;
+  }
+
+  var stylesheet = el("link");
+  stylesheet.rel = "stylesheet";
+  stylesheet.href = new URL("widget.css", scriptUrl).href;
+  document.head.appendChild(stylesheet);
+
+  var root = el("div", "asf-chat");
+  root.lang = lang;
+
+  var launcher = button("asf-chat__launcher", TEXT.launcher);
+  launcher.setAttribute("aria-expanded", "false");
+  launcher.setAttribute("aria-controls", "asf-chat-panel");
+
+  var panel = el("section", "asf-chat__panel");
+  panel.id = "asf-chat-panel";
+  panel.setAttribute("role", "dialog");
+  panel.setAttribute("aria-modal", "false");
+  panel.setAttribute("aria-labelledby", "asf-chat-title");
+  panel.hidden = true;
+
+  var header = el("div", "asf-chat__header");
+  var heading = el("h2", "asf-chat__title", title);
+  heading.id = "asf-chat-title";
+  var newButton = button("asf-chat__new", TEXT.newConversation);
+  var closeButton = button("asf-chat__close");
+  closeButton.setAttribute("aria-label", TEXT.close);
+  closeButton.title = TEXT.close;
+  closeButton.appendChild(el("span", "asf-chat__close-icon", "×")).setAttribute("aria-hidden", "true");
+  header.appendChild(heading);
+  header.appendChild(newButton);
+  header.appendChild(closeButton);
+
+  var log = el("ol", "asf-chat__log");
+  log.setAttribute("aria-label", TEXT.log);
+  log.tabIndex = 0; // scrollable: keyboard users can scroll it too
+
+  var typing = el("p", "asf-chat__typing");
+  typing.hidden = true;
+  typing.appendChild(document.createTextNode(title + " " + TEXT.typing));
+  var dots = el("span", "asf-chat__dots");
+  dots.setAttribute("aria-hidden", "true");
+  for (var d = 0; d < 3; d++) {
+    dots.appendChild(el("span", "asf-chat__dot"));
+  }
+  typing.appendChild(dots);
+
+  var errorBox = el("div", "asf-chat__error");
+  errorBox.setAttribute("role", "alert");
+  var errorText = el("p", "asf-chat__error-text");
+  var retryButton = button("asf-chat__retry", TEXT.retry);
+  retryButton.hidden = true;
+  errorBox.appendChild(errorText);
+  errorBox.appendChild(retryButton);
+  errorBox.hidden = true;
+
+  var form = el("form", "asf-chat__form");
+  form.noValidate = true;
+  var input = el("input", "asf-chat__input");
+  input.id = "asf-chat-input";
+  input.type = "text";
+  input.autocomplete = "off";
+  input.setAttribute("enterkeyhint", "send");
+  var label = el("label", "asf-chat__sr-only", TEXT.inputLabel);
+  label.htmlFor = input.id;
+  input.placeholder = TEXT.inputLabel;
+  var sendButton = el("button", "asf-chat__send", TEXT.send);
+  sendButton.type = "submit";
+  form.appendChild(label);
+  form.appendChild(input);
+  form.appendChild(sendButton);
+
+  var footer = el("p", "asf-chat__footer");
+  var privacyLink = el("a", "asf-chat__privacy", TEXT.privacy);
+  privacyLink.href = privacyUrl;
+  footer.appendChild(privacyLink);
+
+  // New messages are announced here, one at a time, without re-reading the log.
+  var live = el("div", "asf-chat__sr-only");
+  live.setAttribute("aria-live", "polite");
+
+  panel.appendChild(header);
+  panel.appendChild(log);
+  panel.appendChild(typing);
+  panel.appendChild(errorBox);
+  panel.appendChild(form);
+  panel.appendChild(footer);
+  panel.appendChild(live);
+  root.appendChild(launcher);
+  root.appendChild(panel);
+
+  // ---- messages ----
+
+  function hrefFor(text) {
+    if (!/^https?:\/\//i.test(text) && text.indexOf("@") > 0) {
+      return "mailto:" + text;
+    }
+    var url;
+    try {
+      url = new URL(/^https?:\/\//i.test(text) ? text : "https://" + text);
+    } catch (error) {
+      return null;
+    }
+    return url.protocol === "https:" || url.protocol === "http:" ? url.href : null;
+  }
+
+  function appendWithLinks(parent, text) {
+    var last = 0;
+    var match;
+    LINK.lastIndex = 0;
+    while ((match = LINK.exec(text)) !== null) {
+      var found = match[0].replace(TRAILING, "");
+      var href = found ? hrefFor(found) : null;
+      if (!href) {
+        continue;
+      }
+      parent.appendChild(document.createTextNode(text.slice(last, match.index)));
+      var link = el("a", "asf-chat__link", found);
+      link.href = href;
+      if (href.indexOf("mailto:") !== 0) {
+        link.target = "_blank";
+        link.rel = "noopener noreferrer";
+        link.appendChild(el("span", "asf-chat__sr-only", " " + TEXT.newWindow));
+      }
+      parent.appendChild(link);
+      last = match.index + found.length;
+      LINK.lastIndex = last;
+    }
+    parent.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  function messageNode(entry) {
+    var item = el("li", "asf-chat__msg asf-chat__msg--" + entry.from);
+    item.appendChild(el("span", "asf-chat__sr-only", (entry.from === "bot" ? title : TEXT.you) + ": "));
+    var body = el("span", "asf-chat__text");
+    if (entry.from === "bot") {
+      appendWithLinks(body, entry.text);
+    } else {
+      body.textContent = entry.text;
+    }
+    item.appendChild(body);
+    return item;
+  }
+
+  function quickReplies(buttons) {
+    var group = el("div", "asf-chat__quick");
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-label", TEXT.suggestions);
+    buttons.forEach(function (choice) {
+      if (!choice || typeof choice.title !== "string" || typeof choice.payload !== "string") {
+        return;
+      }
+      var node = button("asf-chat__reply", choice.title);
+      node.addEventListener("click", function () {
+        input.focus(); // the buttons go away once the reply is sent
+        send(choice.payload, choice.title);
+      });
+      group.appendChild(node);
+    });
+    return group;
+  }
+
+  function render() {
+    log.textContent = "";
+    var lastQuestion = null;
+    history.forEach(function (entry, index) {
+      var item = messageNode(entry);
+      // Only the latest bot message offers its buttons: older ones are history.
+      var latest = index === history.length - 1;
+      if (latest && entry.from === "bot" && entry.buttons && entry.buttons.length) {
+        item.appendChild(quickReplies(entry.buttons));
+      }
+      if (entry.from === "user") {
+        lastQuestion = item;
+      }
+      log.appendChild(item);
+    });
+    // Show the latest question with the start of its answer: long answers are read
+    // from the top, and the log stops at its end anyway when the answer is short.
+    log.scrollTop = lastQuestion ? lastQuestion.offsetTop - log.offsetTop - 8 : log.scrollHeight;
+  }
+
+  function announce(text) {
+    var line = el("p", null, text);
+    live.appendChild(line);
+    while (live.childNodes.length > 5) {
+      live.removeChild(live.firstChild);
+    }
+  }
+
+  function showError(text, retry) {
+    errorText.textContent = text;
+    retryButton.hidden = !retry;
+    retryButton.onclick = retry
+      ? function () {
+          input.focus();
+          retry();
+        }
+      : null;
+    errorBox.hidden = false;
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function hideError() {
+    errorBox.hidden = true;
+    errorText.textContent = "";
+    retryButton.onclick = null;
+  }
+
+  var busy = false;
+  // Messages wait here while an earlier one is on its way, so a visitor who types
+  // before the greeting has arrived loses nothing.
+  var queue = [];
+  // A message that did not get through, sent again by "Försök igen" or by the
+  // visitor's next message.
+  var failed = null;
+  // Bumped by "Ny konversation": answers to the old conversation are then dropped.
+  var generation = 0;
+
+  function setBusy(value) {
+    busy = value;
+    typing.hidden = !value;
+    panel.setAttribute("aria-busy", value ? "true" : "false");
+  }
+
+  function next() {
+    var item = failed || queue.shift();
+    failed = null;
+    if (item) {
+      post(item);
+    }
+  }
+
+  function failedWith(item, text) {
+    failed = item;
+    showError(text, next);
+  }
+
+  function refused(item, text) {
+    // Nothing reached the bot: the text goes back into the input to be edited.
+    if (item.entry) {
+      history.splice(history.indexOf(item.entry), 1);
+      saveHistory();
+      render();
+      if (!input.value) {
+        input.value = item.typed || item.entry.text;
+      }
+    }
+    showError(text, null);
+    input.focus();
+  }
+
+  // The chat API answers 200 with the bot's replies; 400, 413 or 422 with a message
+  // when it refused the message; 429 or 503 with a message when trying again helps.
+  function post(item) {
+    var mine = generation;
+    setBusy(true);
+    hideError();
+    fetch(endpoint, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      credentials: "same-origin",
+      body: JSON.stringify({ session: session, message: item.message })
+    })
+      .then(function (response) {
+        return response
+          .json()
+          .catch(function () {
+            return {};
+          })
+          .then(function (data) {
+            return { status: response.status, data: data || {} };
+          });
+      })
+      .then(
+        function (result) {
+          if (mine !== generation) {
+            return;
+          }
+          setBusy(false);
+          if (result.status === 200 && Array.isArray(result.data.replies)) {
+            receive(result.data.replies);
+            next();
+            return;
+          }
+          var text = typeof result.data.message === "string" ? result.data.message : TEXT.unreachable;
+          if (result.status === 400 || result.status === 413 || result.status === 422) {
+            refused(item, text);
+            next();
+            return;
+          }
+          failedWith(item, text);
+        },
+        function () {
+          if (mine !== generation) {
+            return;
+          }
+          setBusy(false);
+          failedWith(item, TEXT.unreachable);
+        }
+      );
+  }
+
+  function receive(replies) {
+    replies.forEach(function (reply) {
+      if (!reply || typeof reply.text !== "string") {
+        return;
+      }
+      var buttons = Array.isArray(reply.buttons) ? reply.buttons : [];
+      history.push({ from: "bot", text: reply.text, buttons: buttons });
+      if (reply.text) {
+        announce(title + ": " + reply.text);
+      }
+    });
+    saveHistory();
+    render();
+  }
+
+  // `shown` is what the log shows as the visitor's message (a button's title for
+  // its payload); null sends without showing anything (the greeting). `typed` is
+  // what the visitor typed, given back to the input if the message is refused.
+  function send(message, shown, typed) {
+    var entry = null;
+    if (shown !== null) {
+      entry = { from: "user", text: shown };
+      history.push(entry);
+      saveHistory();
+      render();
+    }
+    queue.push({ message: message, entry: entry, typed: typed || "" });
+    if (!busy) {
+      next();
+    }
+  }
+
+  function greet() {
+    send("/greet", null);
+  }
+
+  // ---- opening and closing ----
+
+  function open(focus) {
+    // Only an open the visitor asked for is animated, not the reopening on each page.
+    panel.classList.toggle("asf-chat__panel--restored", !focus);
+    panel.hidden = false;
+    launcher.hidden = true;
+    launcher.setAttribute("aria-expanded", "true");
+    save("open", true);
+    render();
+    if (history.length === 0 && !busy && queue.length === 0) {
+      greet();
+    }
+    if (focus) {
+      input.focus();
+    }
+  }
+
+  function close() {
+    panel.hidden = true;
+    launcher.hidden = false;
+    launcher.setAttribute("aria-expanded", "false");
+    save("open", false);
+    launcher.focus();
+  }
+
+  launcher.addEventListener("click", function () {
+    open(true);
+  });
+  closeButton.addEventListener("click", close);
+  panel.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" || event.key === "Esc") {
+      event.preventDefault();
+      close();
+    }
+  });
+  newButton.addEventListener("click", function () {
+    generation += 1;
+    queue = [];
+    failed = null;
+    setBusy(false);
+    history = [];
+    saveHistory();
+    session = newSessionId();
+    save("session", session);
+    hideError();
+    input.value = "";
+    render();
+    input.focus();
+    greet();
+  });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value;
+    if (!text.trim()) {
+      // Nothing to show in the log; the chat API says what is wrong, in one place.
+      send(text, null);
+      return;
+    }
+    input.value = "";
+    send(text, text.trim(), text);
+  });
+
+  document.body.appendChild(root);
+  if (load("open", false) === true) {
+    // Reopened after a reload or on the next page: keep the visitor's place, but
+    // do not take the focus from the page.
+    open(false);
+  }
+})();

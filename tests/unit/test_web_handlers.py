@@ -1,0 +1,236 @@
+"""The chat API and pages, through aiohttp_client against a fake Rasa REST channel."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from bot.settings import PROJECT_ROOT, Settings
+from bot.web.app import create_app
+
+SESSION = "a-visitor-session-0123456789"
+UNREACHABLE = "Chatten går inte att nå just nu. Försök igen, eller ring 08-681 9223."
+
+
+class FakeRasa:
+    """A REST channel that answers as Rasa does, and remembers what it was sent."""
+
+    def __init__(self) -> None:
+        self.received: list[dict] = []
+        self.replies: list[dict] = [
+            {"recipient_id": SESSION, "text": "Hej! Vad vill du veta?"},
+            {
+                "recipient_id": SESSION,
+                "text": "Välj ett ämne:",
+                "buttons": [{"title": "Kontakt", "payload": "/contact"}],
+                "image": "https://example.invalid/ignored.png",
+            },
+        ]
+        self.status = 200
+        self.delay = 0.0
+
+    def app(self) -> web.Application:
+        async def webhook(request: web.Request) -> web.Response:
+            self.received.append(await request.json())
+            await asyncio.sleep(self.delay)
+            if self.status != 200:
+                return web.Response(status=self.status, text="error")
+            return web.json_response(self.replies)
+
+        app = web.Application()
+        app.router.add_post("/webhooks/rest/webhook", webhook)
+        return app
+
+
+@pytest.fixture
+def fake_rasa() -> FakeRasa:
+    return FakeRasa()
+
+
+@pytest.fixture
+async def rasa_url(aiohttp_server, fake_rasa) -> str:
+    server = await aiohttp_server(fake_rasa.app())
+    return str(server.make_url("")).rstrip("/")
+
+
+def dead_url() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+async def client(aiohttp_client, rasa_url):
+    return await aiohttp_client(create_app(Settings(rasa_url=rasa_url)))
+
+
+async def post(client, body) -> tuple[int, dict]:
+    data = body if isinstance(body, str) else json.dumps(body)
+    response = await client.post(
+        "/api/chat", data=data, headers={"Content-Type": "application/json"}
+    )
+    return response.status, await response.json()
+
+
+async def test_a_message_is_forwarded_to_rasa_as_the_session_and_the_replies_come_back(
+    client, fake_rasa
+):
+    status, body = await post(client, {"session": SESSION, "message": "  Vad är ett ASF?  "})
+    assert status == 200
+    assert fake_rasa.received == [{"sender": SESSION, "message": "Vad är ett ASF?"}]
+    assert body == {
+        "replies": [
+            {"text": "Hej! Vad vill du veta?", "buttons": []},
+            {"text": "Välj ett ämne:", "buttons": [{"title": "Kontakt", "payload": "/contact"}]},
+        ]
+    }
+
+
+async def test_an_empty_or_blank_message_gets_a_friendly_answer_and_is_not_forwarded(
+    client, fake_rasa
+):
+    for message in ("", "   \n\t "):
+        status, body = await post(client, {"session": SESSION, "message": message})
+        assert (status, body["message"]) == (422, "Skriv en fråga först.")
+    assert fake_rasa.received == []
+
+
+async def test_a_too_long_message_is_refused_with_the_limit_named(
+    aiohttp_client, rasa_url, fake_rasa
+):
+    client = await aiohttp_client(create_app(Settings(rasa_url=rasa_url, max_message_length=20)))
+    status, body = await post(client, {"session": SESSION, "message": "x" * 21})
+    assert status == 422
+    assert body["message"] == "Meddelandet är för långt. Skriv högst 20 tecken och försök igen."
+    status, _ = await post(client, {"session": SESSION, "message": "x" * 20})
+    assert status == 200
+    assert len(fake_rasa.received) == 1
+
+
+async def test_a_huge_request_is_refused_before_it_is_read(client, fake_rasa):
+    status, body = await post(client, {"session": SESSION, "message": "x" * 100_000})
+    assert status == 413
+    assert body["message"].startswith("Meddelandet är för långt.")
+    assert fake_rasa.received == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{not json",
+        "[1, 2]",
+        '"just a string"',
+        json.dumps({"session": SESSION}),
+        json.dumps({"session": SESSION, "message": 42}),
+    ],
+)
+async def test_a_request_that_is_not_a_chat_message_gets_a_friendly_400(client, body, fake_rasa):
+    status, answer = await post(client, body)
+    assert status == 400
+    assert answer["message"] == "Meddelandet kunde inte läsas. Ladda om sidan och försök igen."
+    assert fake_rasa.received == []
+
+
+@pytest.mark.parametrize(
+    "session", [None, "", "short", "x" * 65, "has spaces in it!!", "../../etc/passwd-123456", 7]
+)
+async def test_a_malformed_session_id_is_refused(client, session, fake_rasa):
+    status, answer = await post(client, {"session": session, "message": "hej"})
+    assert status == 400
+    assert "Ny konversation" in answer["message"]
+    assert fake_rasa.received == []
+
+
+async def test_a_session_that_sends_too_fast_is_told_to_wait(aiohttp_client, rasa_url, fake_rasa):
+    now = [0.0]
+    settings = Settings(rasa_url=rasa_url, rate_limit_burst=2, rate_limit_per_minute=6)
+    client = await aiohttp_client(create_app(settings, clock=lambda: now[0]))
+    assert (await post(client, {"session": SESSION, "message": "ett"}))[0] == 200
+    assert (await post(client, {"session": SESSION, "message": "två"}))[0] == 200
+    response = await client.post("/api/chat", json={"session": SESSION, "message": "tre"})
+    assert response.status == 429
+    assert response.headers["Retry-After"] == "10"
+    assert (await response.json())["message"].startswith("Du har skickat många meddelanden")
+    other = "another-visitor-session-42"
+    assert (await post(client, {"session": other, "message": "hej"}))[0] == 200
+    now[0] += 10
+    assert (await post(client, {"session": SESSION, "message": "tre"}))[0] == 200
+    assert [r["message"] for r in fake_rasa.received] == ["ett", "två", "hej", "tre"]
+
+
+async def test_rasa_down_gives_503_with_the_phone_number_from_the_contacts_file(aiohttp_client):
+    client = await aiohttp_client(create_app(Settings(rasa_url=dead_url())))
+    status, body = await post(client, {"session": SESSION, "message": "hej"})
+    assert (status, body) == (503, {"message": UNREACHABLE})
+
+
+async def test_the_phone_number_follows_the_contacts_file(aiohttp_client, tmp_path: Path):
+    for name in ("calls.yml", "contacts.yml"):
+        shutil.copy(PROJECT_ROOT / "content" / name, tmp_path / name)
+    contacts = tmp_path / "contacts.yml"
+    contacts.write_text(
+        contacts.read_text(encoding="utf-8").replace("08-681 9223", "08-000 0000"),
+        encoding="utf-8",
+    )
+    client = await aiohttp_client(create_app(Settings(rasa_url=dead_url(), content_dir=tmp_path)))
+    _, body = await post(client, {"session": SESSION, "message": "hej"})
+    assert body["message"].endswith("eller ring 08-000 0000.")
+
+
+async def test_without_a_readable_contacts_file_the_503_still_says_something_useful(
+    aiohttp_client, tmp_path
+):
+    client = await aiohttp_client(create_app(Settings(rasa_url=dead_url(), content_dir=tmp_path)))
+    status, body = await post(client, {"session": SESSION, "message": "hej"})
+    assert status == 503
+    assert body["message"] == "Chatten går inte att nå just nu. Försök igen om en stund."
+
+
+async def test_rasa_answering_with_an_error_gives_503(client, fake_rasa):
+    fake_rasa.status = 500
+    assert await post(client, {"session": SESSION, "message": "hej"}) == (
+        503,
+        {"message": UNREACHABLE},
+    )
+
+
+async def test_rasa_too_slow_gives_503(aiohttp_client, rasa_url, fake_rasa):
+    fake_rasa.delay = 1.0
+    client = await aiohttp_client(create_app(Settings(rasa_url=rasa_url, rasa_timeout=0.2)))
+    assert await post(client, {"session": SESSION, "message": "hej"}) == (
+        503,
+        {"message": UNREACHABLE},
+    )
+
+
+async def test_health_answers_ok(client):
+    response = await client.get("/health")
+    assert response.status == 200
+    assert await response.json() == {"status": "ok"}
+
+
+async def test_the_demo_page_embeds_the_widget_with_one_script_tag(client):
+    response = await client.get("/")
+    assert response.status == 200
+    html = await response.text()
+    assert html.count("<script") == 1
+    assert (
+        '<script src="/static/widget.js" data-bot-url="/" data-title="ASF-hjälpen" '
+        'data-lang="sv" defer></script>'
+    ) in html
+
+
+async def test_the_widget_assets_are_served_as_they_are(client):
+    for name, kind in (("widget.js", "javascript"), ("widget.css", "text/css")):
+        response = await client.get(f"/static/{name}")
+        assert response.status == 200
+        assert kind in response.headers["Content-Type"]
+        path = PROJECT_ROOT / "bot" / "web" / "static" / name
+        assert await response.read() == path.read_bytes()
