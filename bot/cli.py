@@ -12,6 +12,7 @@ from bot.launcher import LaunchConfig
 
 def _run(args: argparse.Namespace) -> int:
     from bot.launcher import run
+    from bot.settings import Settings
 
     # Fail at start, not at the first question, when a content file is broken.
     if _check_content(args, quiet=True):
@@ -19,6 +20,7 @@ def _run(args: argparse.Namespace) -> int:
     options = {
         "rasa_port": args.rasa_port,
         "action_port": args.action_port,
+        "web_port": args.web_port or Settings.from_env().web_port,
         "model": args.model,
         "var_dir": args.var_dir,
     }
@@ -70,9 +72,14 @@ def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="asf-bot", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
 
-    run = commands.add_parser("run", help="start the action server and the Rasa server")
+    run = commands.add_parser(
+        "run", help="start the action server, the Rasa server and the web app"
+    )
     run.add_argument("--rasa-port", type=int, default=defaults.rasa_port)
     run.add_argument("--action-port", type=int, default=defaults.action_port)
+    run.add_argument(
+        "--web-port", type=int, default=None, help="web app's port (default: WEB_PORT or 8080)"
+    )
     run.add_argument("--model", type=Path, default=defaults.model)
     run.add_argument("--var-dir", type=Path, default=defaults.var_dir)
     run.set_defaults(handler=_run)

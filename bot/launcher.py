@@ -1,4 +1,4 @@
-"""Start the action server and the Rasa server together, and stop them together."""
+"""Start the action server, the Rasa server and the web app together; stop them together."""
 
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ class LaunchConfig:
 
     rasa_port: int = 5005
     action_port: int = 5055
+    web_port: int = 8080
     model: Path = PROJECT_ROOT / "models"
     var_dir: Path = PROJECT_ROOT / "var"
     token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
@@ -49,6 +50,10 @@ class LaunchConfig:
     @property
     def action_url(self) -> str:
         return f"http://localhost:{self.action_port}"
+
+    @property
+    def web_url(self) -> str:
+        return f"http://localhost:{self.web_port}"
 
 
 def write_endpoints(config: LaunchConfig) -> Path:
@@ -82,6 +87,11 @@ def commands(config: LaunchConfig, endpoints: Path) -> dict[str, list[str]]:
             "--enable-api",
             f"--auth-token={config.token}",
         ],
+        "web app": [
+            sys.executable, "-m", "bot.web",
+            "--port", str(config.web_port),
+            "--rasa-url", config.rasa_url,
+        ],
     }  # fmt: skip
 
 
@@ -111,26 +121,39 @@ class Supervisor:
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         # Set from a signal handler; start() and run() give up waiting when it is.
         self.stop_requested = False
+        self._commands: dict[str, list[str]] = {}
 
     def start(self) -> None:
-        """Start both servers and return once both answer."""
-        endpoints = write_endpoints(self.config)
-        env = {**os.environ, **QUIET_ENV}
-        for name, argv in commands(self.config, endpoints).items():
-            self.processes[name] = subprocess.Popen(
-                argv, cwd=PROJECT_ROOT, env=env, start_new_session=True
-            )
-        deadline = time.monotonic() + self.config.startup_timeout
-        checks = {
+        """Start every server and return once all of them answer."""
+        self._commands = commands(self.config, write_endpoints(self.config))
+        for name in self._commands:
+            self.start_server(name)
+        self.wait_until_ready(list(self._commands))
+
+    def start_server(self, name: str) -> None:
+        """Start (or start again) one server by name, without waiting for it."""
+        self.processes[name] = subprocess.Popen(
+            self._commands[name],
+            cwd=PROJECT_ROOT,
+            env={**os.environ, **QUIET_ENV},
+            start_new_session=True,
+        )
+
+    def wait_until_ready(self, names: list[str]) -> None:
+        """Return once the named servers answer; LaunchError if one stops or is too slow."""
+        ready = {
             "action server": lambda: _get(f"{self.config.action_url}/health") == 200,
             "Rasa server": lambda: rasa_ready(self.config),
+            "web app": lambda: _get(f"{self.config.web_url}/health") == 200,
         }
-        while checks and not self.stop_requested:
+        waiting = list(names)
+        deadline = time.monotonic() + self.config.startup_timeout
+        while waiting and not self.stop_requested:
             self.check_alive()
-            checks = {name: ready for name, ready in checks.items() if not ready()}
-            if checks and time.monotonic() > deadline:
-                raise LaunchError(f"{', '.join(checks)} did not start in time")
-            if checks:
+            waiting = [name for name in waiting if not ready[name]()]
+            if waiting and time.monotonic() > deadline:
+                raise LaunchError(f"{', '.join(waiting)} did not start in time")
+            if waiting:
                 time.sleep(0.5)
 
     def check_alive(self) -> None:
@@ -141,11 +164,19 @@ class Supervisor:
 
     def stop(self, timeout: float = 15.0) -> None:
         """Stop every server: SIGTERM to its process group, SIGKILL after `timeout`."""
-        for process in self.processes.values():
+        self._stop(list(self.processes.values()), timeout)
+
+    def stop_server(self, name: str, timeout: float = 15.0) -> None:
+        """Stop one server by name (start_server starts it again)."""
+        self._stop([self.processes.pop(name)], timeout)
+
+    @staticmethod
+    def _stop(processes: list[subprocess.Popen[bytes]], timeout: float) -> None:
+        for process in processes:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
-        for process in self.processes.values():
+        for process in processes:
             try:
                 process.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
@@ -159,11 +190,13 @@ def how_to_talk(config: LaunchConfig) -> str:
         [
             "",
             "ASF-hjälpen is running.",
+            f"  Web page:      {config.web_url}  (the chat widget; health: /health)",
             f"  Rasa server:   {config.rasa_url}  (REST channel: /webhooks/rest/webhook)",
             f"  Action server: {config.action_url}  (health: /health)",
             f"  RASA_TOKEN:    {config.token}  (protects the HTTP API)",
             "",
             "Talk to the bot:",
+            f'  in a browser:  open {config.web_url} and press "Chatta med oss"',
             "  in a second terminal:  make chat",
             f"  or:  curl -s {config.rasa_url}/webhooks/rest/webhook \\",
             '         -d \'{"sender": "demo", "message": "Vad är ett ASF?"}\'',

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -51,6 +52,7 @@ def bot(trained_model, content_dir, tmp_path_factory):
     config = LaunchConfig(
         rasa_port=free_port(),
         action_port=free_port(),
+        web_port=free_port(),
         model=trained_model,
         var_dir=tmp_path_factory.mktemp("var"),
         token=TOKEN,
@@ -131,6 +133,25 @@ def test_the_http_api_needs_the_token_and_the_action_server_answers_health(bot):
     assert status(f"{bot.action_url}/health") == 200
 
 
+def chat_through_the_web_app(web_url: str, session: str, message: str) -> dict:
+    request = urllib.request.Request(
+        f"{web_url}/api/chat",
+        data=json.dumps({"session": session, "message": message}).encode("utf-8"),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+
+def test_the_web_app_passes_messages_to_rasa_without_the_token(bot):
+    assert status(f"{bot.web_url}/health") == 200
+    body = chat_through_the_web_app(bot.web_url, "web-app-session-0001", "Vad är ett ASF?")
+    answer = " ".join(reply["text"] for reply in body["replies"])
+    assert "driver näringsverksamhet" in answer
+    page = urllib.request.urlopen(bot.web_url, timeout=10).read().decode("utf-8")
+    assert TOKEN not in page
+
+
 def test_conversations_are_kept_in_the_sqlite_tracker_store(bot):
     ask(bot, "hur många asf finns det?", sender="stored")
     with sqlite3.connect(bot.var_dir / "tracker.db") as db:
@@ -140,13 +161,16 @@ def test_conversations_are_kept_in_the_sqlite_tracker_store(bot):
     assert rows == (1,)
 
 
-def test_asf_bot_run_prints_how_to_talk_and_stops_everything_on_ctrl_c(trained_model, tmp_path):
-    rasa_port, action_port = free_port(), free_port()
+def test_asf_bot_run_starts_the_web_app_prints_its_url_first_and_stops_all_on_ctrl_c(
+    trained_model, tmp_path
+):
+    rasa_port, action_port, web_port = free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if k != "RASA_TOKEN"}
     process = subprocess.Popen(
         [
             sys.executable, "-m", "bot", "run",
             "--rasa-port", str(rasa_port), "--action-port", str(action_port),
+            "--web-port", str(web_port),
             "--model", str(trained_model), "--var-dir", str(tmp_path),
         ],
         cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
@@ -163,6 +187,15 @@ def test_asf_bot_run_prints_how_to_talk_and_stops_everything_on_ctrl_c(trained_m
                 break
         printed = "".join(output)
         assert "ASF-hjälpen is running." in printed, printed
+        running = printed.index("ASF-hjälpen is running.")
+        # The web page is what most people want: its URL comes first.
+        first_line = printed[running:].splitlines()[1].split()
+        assert first_line[:3] == ["Web", "page:", f"http://localhost:{web_port}"], printed
+        assert status(f"http://localhost:{web_port}/health") == 200
+        replies = chat_through_the_web_app(
+            f"http://localhost:{web_port}", "asf-bot-run-session-01", "hej"
+        )["replies"]
+        assert replies[0]["text"].startswith("Hej!")
         token = next(line.split()[1] for line in output if "RASA_TOKEN:" in line)
         assert status(f"http://localhost:{rasa_port}/status?token={token}") == 200
         reply = send(f"http://localhost:{rasa_port}", "cli", "hej")
@@ -170,7 +203,7 @@ def test_asf_bot_run_prints_how_to_talk_and_stops_everything_on_ctrl_c(trained_m
 
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=60) == 0
-        for port in (rasa_port, action_port):
+        for port in (rasa_port, action_port, web_port):
             with socket.socket() as s:
                 assert s.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still open"
     finally:
