@@ -14,14 +14,17 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # Rasa's training cache keys the spaCy pipeline by its path only; a rebuilt pipeline
 # under the same path must not reuse stale features, so the cache stays off.
 export RASA_MAX_CACHE_SIZE := 0
+# Playwright drives Debian's Chromium; it must never try to download a browser.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 NLU_DATA := $(shell find data/nlu -name '*.yml')
 TRAINING_DATA := $(shell find data -name '*.yml')
 SPACY := build/sv_asf
 MODEL := models/asf.tar.gz
 CORE_STORIES := tests/e2e/test_conversations.yml
+NODE_MODULES := node_modules/.installed
 
-.PHONY: setup run chat test lint validate pytest stories bench clean
+.PHONY: setup run chat test lint validate pytest stories bench clean chromium
 
 setup: $(MODEL)
 
@@ -53,7 +56,16 @@ lint: $(VENV)/.installed
 validate: $(VENV)/.installed
 	$(BIN)/rasa data validate --fail-on-warnings
 
-pytest: setup
+# The browser tests' tools: axe-core from npm (exact versions in package-lock.json),
+# installed again only when the lock changes, and Debian's Chromium when it is missing.
+$(NODE_MODULES): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+chromium:
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
+pytest: setup $(NODE_MODULES) chromium
 	$(BIN)/pytest
 
 stories: setup
@@ -66,4 +78,4 @@ bench: setup
 	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf build models var .rasa results
+	rm -rf build models var .rasa results node_modules
