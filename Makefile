@@ -19,7 +19,7 @@ NLU_DATA := $(shell find data/nlu -name '*.yml')
 TRAINING_DATA := $(shell find data -name '*.yml')
 SPACY := build/sv_asf
 MODEL := models/asf.tar.gz
-CORE_STORIES := tests/e2e/test_conversations.yml
+CORE_STORIES := tests/e2e
 
 .PHONY: setup run chat test lint validate pytest stories bench clean
 
