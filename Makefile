@@ -21,7 +21,7 @@ NLU_DATA := $(shell find data/nlu -name '*.yml')
 TRAINING_DATA := $(shell find data -name '*.yml')
 SPACY := build/sv_asf
 MODEL := models/asf.tar.gz
-CORE_STORIES := tests/e2e/test_conversations.yml
+CORE_STORIES := tests/e2e
 NODE_MODULES := node_modules/.installed
 
 .PHONY: setup run chat test lint validate pytest stories bench clean chromium

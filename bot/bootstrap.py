@@ -5,8 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from sqlalchemy import create_engine
+
+from bot.checklist_service import ChecklistService
 from bot.content import ContentRepository
 from bot.settings import Settings
+from bot.storage.checklists import ChecklistRepository
 
 
 @dataclass(frozen=True)
@@ -15,11 +19,17 @@ class Services:
 
     settings: Settings
     content: ContentRepository
+    checklists: ChecklistService
 
 
 def build_services(settings: Settings) -> Services:
     """Return the services for the given settings."""
-    return Services(settings=settings, content=ContentRepository(settings.content_dir))
+    engine = create_engine(settings.database_url, future=True, pool_pre_ping=True)
+    return Services(
+        settings=settings,
+        content=ContentRepository(settings.content_dir),
+        checklists=ChecklistService(ChecklistRepository(engine), settings.pseudonym_key),
+    )
 
 
 @lru_cache(maxsize=1)

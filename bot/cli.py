@@ -17,6 +17,7 @@ def _run(args: argparse.Namespace) -> int:
     # Fail at start, not at the first question, when a content file is broken.
     if _check_content(args, quiet=True):
         return 1
+    _db_upgrade(args)
     options = {
         "rasa_port": args.rasa_port,
         "action_port": args.action_port,
@@ -49,6 +50,38 @@ def _check_content(args: argparse.Namespace, quiet: bool = False) -> int:
     print(f"Contact: {contact.name}, {contact.organisation}, {contact.phone}, {contact.email}")
     print(f"Open calls: {len(calls.open)}. Visitors asking about funding are told:")
     print(calls.summary())
+    return 0
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    from bot.settings import Settings
+    from bot.storage.migrate import upgrade
+
+    upgrade(Settings.from_env().database_url)
+    return 0
+
+
+def _checklist_stats(args: argparse.Namespace) -> int:
+    from collections import Counter
+
+    from sqlalchemy import create_engine
+
+    from bot.checklist import CRITERIA, Answer
+    from bot.settings import Settings
+    from bot.storage.checklists import ChecklistRepository
+
+    stored = ChecklistRepository(create_engine(Settings.from_env().database_url, future=True)).all()
+    print(f"Completed checklists: {len(stored)}")
+    if not stored:
+        return 0
+    print(f"From {stored[0].completed_at:%Y-%m-%d} to {stored[-1].completed_at:%Y-%m-%d}")
+    for verdict, count in Counter(s.verdict.value for s in stored).most_common():
+        print(f"  {verdict}: {count}")
+    print(f"{'criterion':<16} {'ja':>6} {'nej':>6} {'vet_inte':>9}")
+    for criterion in CRITERIA:
+        counts = Counter(s.answers[criterion] for s in stored)
+        yes, no, unknown = (counts[a] for a in (Answer.YES, Answer.NO, Answer.UNKNOWN))
+        print(f"{criterion:<16} {yes:>6} {no:>6} {unknown:>9}")
     return 0
 
 
@@ -92,6 +125,14 @@ def parser() -> argparse.ArgumentParser:
         "check-content", help="check content/*.yml and show what visitors will be told"
     )
     check.set_defaults(handler=_check_content)
+
+    db = commands.add_parser("db-upgrade", help="create or upgrade the app database's schema")
+    db.set_defaults(handler=_db_upgrade)
+
+    stats = commands.add_parser(
+        "checklist-stats", help="advisers' statistics of completed checklists (anonymous)"
+    )
+    stats.set_defaults(handler=_checklist_stats)
 
     nlp = commands.add_parser("nlp-build", help="build the Swedish spaCy pipeline")
     nlp.add_argument("rest", nargs=argparse.REMAINDER)

@@ -1,4 +1,4 @@
-"""Content that staff change without retraining: funding calls and contacts.
+"""Content that staff change without retraining: calls, contacts, checklist texts.
 
 The files are plain YAML under the content folder and are read again whenever they
 change on disk, so an edit shows in the very next answer.
@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 import yaml
+
+from bot.checklist import CRITERIA, Answer, ChecklistResult, Outcome, Verdict
 
 T = TypeVar("T")
 
@@ -54,6 +56,65 @@ class Contact:
     organisation: str
     phone: str
     email: str
+
+
+@dataclass(frozen=True)
+class ChecklistTexts:
+    """What the checklist asks and explains, and how its result reads."""
+
+    questions: dict[str, str]
+    answers: dict[str, str]
+    explanations: dict[str, str]
+    heading: str
+    attention_heading: str
+    labels: dict[str, str]
+    outcomes: dict[str, str]
+    practice: dict[str, str]
+    verdicts: dict[str, str]
+    disclaimer: str
+    which_answer: str
+    button_titles: dict[str, str]
+
+    def result(self, result: ChecklistResult) -> str:
+        """Return the result as the visitor reads it."""
+        lines = [self.heading]
+        lines += [f"• {self.labels[c]}: {self.outcomes[o.value]}" for c, o in result.outcomes]
+        attention = result.needing_attention()
+        if attention:
+            lines += ["", self.attention_heading]
+            lines += [f"• {self.labels[c]}: {self.practice[c]}" for c, _ in attention]
+        lines += ["", self.verdicts[result.verdict.value], self.disclaimer]
+        return "\n".join(lines)
+
+
+def _texts(data: dict[str, Any], key: str, keys: tuple[str, ...], source: str) -> dict[str, str]:
+    section = data.get(key)
+    if not isinstance(section, dict):
+        raise ContentError(f"{source}: '{key}' is missing")
+    missing = [k for k in keys if not section.get(k)]
+    if missing:
+        raise ContentError(f"{source}: '{key}' lacks {', '.join(missing)}")
+    return {k: str(section[k]).strip() for k in keys}
+
+
+def parse_checklist(data: Any, source: str = "checklist.yml") -> ChecklistTexts:
+    """Return the checklist texts of a parsed checklist file."""
+    if not isinstance(data, dict):
+        raise ContentError(f"{source}: expected a mapping")
+    return ChecklistTexts(
+        questions=_texts(data, "questions", CRITERIA, source),
+        answers=_texts(data, "answers", tuple(a.value for a in Answer), source),
+        explanations=_texts(data, "explanations", CRITERIA, source),
+        heading=str(_require(data, "heading", source)),
+        attention_heading=str(_require(data, "attention_heading", source)),
+        labels=_texts(data, "labels", CRITERIA, source),
+        outcomes=_texts(data, "outcomes", tuple(o.value for o in Outcome), source),
+        practice=_texts(data, "practice", CRITERIA, source),
+        verdicts=_texts(data, "verdicts", tuple(v.value for v in Verdict), source),
+        disclaimer=str(_require(data, "disclaimer", source)).strip(),
+        which_answer=str(_require(data, "which_answer", source)),
+        button_titles=_texts(data, "button_titles", CRITERIA, source),
+    )
 
 
 def _require(data: dict[str, Any], key: str, source: str) -> Any:
@@ -121,11 +182,12 @@ class _ContentFile(Generic[T]):
 
 
 class ContentRepository:
-    """Reads the content folder: calls.yml and contacts.yml."""
+    """Reads the content folder: calls.yml, contacts.yml and checklist.yml."""
 
     def __init__(self, content_dir: Path) -> None:
         self._calls = _ContentFile(content_dir / "calls.yml", parse_calls)
         self._contact = _ContentFile(content_dir / "contacts.yml", parse_contact)
+        self._checklist = _ContentFile(content_dir / "checklist.yml", parse_checklist)
 
     def calls(self) -> Calls:
         """Return the current calls."""
@@ -135,7 +197,12 @@ class ContentRepository:
         """Return the current ASF contact."""
         return self._contact.read()
 
+    def checklist(self) -> ChecklistTexts:
+        """Return the checklist texts."""
+        return self._checklist.read()
+
     def check(self) -> None:
         """Raise ContentError unless every content file can be read."""
         self.calls()
         self.contact()
+        self.checklist()

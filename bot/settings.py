@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+# A default that keys pseudonyms on a developer's machine only: production mode
+# refuses to start without ASF_PSEUDONYM_KEY.
+DEVELOPMENT_PSEUDONYM_KEY = "development-only-pseudonym-key"
+
 
 class SettingsError(ValueError):
-    """An environment variable holds a value the bot cannot use."""
+    """An environment variable is missing or holds a value the bot cannot use."""
 
 
 def _number(environ: Mapping[str, str], name: str, default: float, kind: type = int) -> float:
@@ -33,6 +37,11 @@ class Settings:
 
     # Staff edit these files; the bot reads them at run time, without retraining.
     content_dir: Path = PROJECT_ROOT / "content"
+    # The app database (checklist results); any SQLAlchemy URL.
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'app.db'}"
+    # Key of the keyed hash that stands in for conversation ids in the app database.
+    pseudonym_key: str = DEVELOPMENT_PSEUDONYM_KEY
+    production: bool = False
     # The web app (chat widget, demo page, chat proxy). Loopback by default: in
     # production a reverse proxy terminates TLS in front of it.
     web_host: str = "127.0.0.1"
@@ -49,11 +58,18 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Build settings from environment variables (ASF_CONTENT_DIR, WEB_PORT, RASA_URL, ...)."""
+        """Build settings from environment variables (ASF_CONTENT_DIR, DATABASE_URL, ...)."""
         environ = os.environ if environ is None else environ
         defaults = cls()
+        production = environ.get("ASF_ENV", "development") == "production"
+        key = environ.get("ASF_PSEUDONYM_KEY")
+        if production and not key:
+            raise SettingsError("ASF_PSEUDONYM_KEY must be set when ASF_ENV=production")
         return cls(
             content_dir=Path(environ.get("ASF_CONTENT_DIR", defaults.content_dir)),
+            database_url=environ.get("DATABASE_URL", defaults.database_url),
+            pseudonym_key=key or defaults.pseudonym_key,
+            production=production,
             web_host=environ.get("WEB_HOST", defaults.web_host),
             web_port=int(_number(environ, "WEB_PORT", defaults.web_port)),
             rasa_url=environ.get("RASA_URL", defaults.rasa_url).rstrip("/"),

@@ -18,8 +18,10 @@ from pathlib import Path
 import pytest
 
 from bot.chat import send
+from bot.checklist import CRITERIA
 from bot.launcher import LaunchConfig, Supervisor
 from bot.settings import PROJECT_ROOT
+from bot.storage.migrate import upgrade
 
 TOKEN = "test-token"
 
@@ -42,13 +44,20 @@ def status(url: str) -> int:
 def content_dir(tmp_path_factory) -> Path:
     """A copy of the shipped content that tests may edit."""
     path = tmp_path_factory.mktemp("content")
-    for name in ("calls.yml", "contacts.yml"):
+    for name in ("calls.yml", "contacts.yml", "checklist.yml"):
         shutil.copy(PROJECT_ROOT / "content" / name, path / name)
     return path
 
 
 @pytest.fixture(scope="module")
-def bot(trained_model, content_dir, tmp_path_factory):
+def database_url(tmp_path_factory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'app.db'}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="module")
+def bot(trained_model, content_dir, database_url, tmp_path_factory):
     config = LaunchConfig(
         rasa_port=free_port(),
         action_port=free_port(),
@@ -60,6 +69,7 @@ def bot(trained_model, content_dir, tmp_path_factory):
     supervisor = Supervisor(config)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ASF_CONTENT_DIR", str(content_dir))
+        patch.setenv("DATABASE_URL", database_url)
         try:
             supervisor.start()
             yield config
@@ -161,11 +171,32 @@ def test_conversations_are_kept_in_the_sqlite_tracker_store(bot):
     assert rows == (1,)
 
 
+def test_a_founder_completes_the_checklist_and_it_is_stored_anonymously(bot, database_url):
+    sender = "founder-7"
+    replies = ask(bot, "kan vi bli ett asf?", sender=sender)
+    assert [b["payload"] for b in replies[-1]["buttons"]] == ["/affirm", "/deny", "/dont_know"]
+    for answer in ["/affirm", "japp", "/affirm", "nej", "kanske"]:
+        ask(bot, answer, sender=sender)
+    result = " ".join(texts(ask(bot, "ja", sender=sender)))
+    assert "Vinsterna återinvesteras: inte uppfyllt" in result
+    assert "Organisatoriskt fristående: oklart" in result
+    assert "Det här är ingen formell bedömning." in result
+    assert "08-681 9223" in result
+    with sqlite3.connect(database_url.removeprefix("sqlite:///")) as db:
+        rows = db.execute(
+            f"SELECT {', '.join(CRITERIA)}, verdict FROM checklist_results"
+        ).fetchall()
+        everything = repr(db.execute("SELECT * FROM checklist_results").fetchall())
+    assert rows == [("ja", "ja", "ja", "nej", "vet_inte", "ja", "nagot_inte_uppfyllt")]
+    assert sender not in everything
+
+
 def test_asf_bot_run_starts_the_web_app_prints_its_url_first_and_stops_all_on_ctrl_c(
     trained_model, tmp_path
 ):
     rasa_port, action_port, web_port = free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if k != "RASA_TOKEN"}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'app.db'}"
     process = subprocess.Popen(
         [
             sys.executable, "-m", "bot", "run",
@@ -203,6 +234,9 @@ def test_asf_bot_run_starts_the_web_app_prints_its_url_first_and_stops_all_on_ct
 
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=60) == 0
+        # `asf-bot run` applied the migrations before starting.
+        with sqlite3.connect(tmp_path / "app.db") as db:
+            assert db.execute("SELECT COUNT(*) FROM checklist_results").fetchone() == (0,)
         for port in (rasa_port, action_port, web_port):
             with socket.socket() as s:
                 assert s.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still open"
