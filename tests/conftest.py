@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import os
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from bot.launcher import LaunchConfig, Supervisor
 from bot.settings import PROJECT_ROOT
+from bot.storage.migrate import upgrade
 
 # Quiet third-party start-up noise in every process the tests start.
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
@@ -30,3 +35,36 @@ def trained_model() -> Path:
     if not MODEL.exists():
         pytest.fail(f"{MODEL} is missing: run `make setup` (make test does) first")
     return MODEL
+
+
+def free_port() -> int:
+    """Return a TCP port on loopback that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def running_bot(
+    model: Path, var_dir: Path, token: str, env: dict[str, str] | None = None
+) -> Iterator[Supervisor]:
+    """Run the whole bot as `make run` does, on free ports, with its own migrated database."""
+    database_url = f"sqlite:///{var_dir / 'app.db'}"
+    upgrade(database_url)
+    config = LaunchConfig(
+        rasa_port=free_port(),
+        action_port=free_port(),
+        web_port=free_port(),
+        model=model,
+        var_dir=var_dir,
+        token=token,
+    )
+    supervisor = Supervisor(config)
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in {"DATABASE_URL": database_url, **(env or {})}.items():
+            patch.setenv(name, value)
+        try:
+            supervisor.start()
+            yield supervisor
+        finally:
+            supervisor.stop()

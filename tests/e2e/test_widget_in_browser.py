@@ -7,7 +7,6 @@ on free ports. Screenshots go to var/test-artifacts/.
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,8 +14,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from bot.launcher import LaunchConfig, Supervisor
+from bot.launcher import Supervisor
 from bot.settings import PROJECT_ROOT
+from tests.conftest import running_bot
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Headless, and nothing that reaches out: this machine's network is closed.
@@ -38,28 +38,10 @@ UNREACHABLE = "Chatten går inte att nå just nu. Försök igen, eller ring 08-6
 pytestmark = pytest.mark.model
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def stack(trained_model, tmp_path_factory) -> Iterator[Supervisor]:
-    config = LaunchConfig(
-        rasa_port=free_port(),
-        action_port=free_port(),
-        web_port=free_port(),
-        model=trained_model,
-        var_dir=tmp_path_factory.mktemp("var"),
-        token="test-token",
-    )
-    supervisor = Supervisor(config)
-    try:
-        supervisor.start()
+    with running_bot(trained_model, tmp_path_factory.mktemp("var"), "test-token") as supervisor:
         yield supervisor
-    finally:
-        supervisor.stop()
 
 
 @pytest.fixture(scope="module")

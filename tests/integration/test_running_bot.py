@@ -19,17 +19,11 @@ import pytest
 
 from bot.chat import send
 from bot.checklist import CRITERIA
-from bot.launcher import LaunchConfig, Supervisor
+from bot.launcher import LaunchConfig
 from bot.settings import PROJECT_ROOT
-from bot.storage.migrate import upgrade
+from tests.conftest import free_port, running_bot
 
 TOKEN = "test-token"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def status(url: str) -> int:
@@ -50,31 +44,16 @@ def content_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def database_url(tmp_path_factory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'app.db'}"
-    upgrade(url)
-    return url
+def bot(trained_model, content_dir, tmp_path_factory):
+    var_dir = tmp_path_factory.mktemp("var")
+    env = {"ASF_CONTENT_DIR": str(content_dir)}
+    with running_bot(trained_model, var_dir, TOKEN, env) as supervisor:
+        yield supervisor.config
 
 
 @pytest.fixture(scope="module")
-def bot(trained_model, content_dir, database_url, tmp_path_factory):
-    config = LaunchConfig(
-        rasa_port=free_port(),
-        action_port=free_port(),
-        web_port=free_port(),
-        model=trained_model,
-        var_dir=tmp_path_factory.mktemp("var"),
-        token=TOKEN,
-    )
-    supervisor = Supervisor(config)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("ASF_CONTENT_DIR", str(content_dir))
-        patch.setenv("DATABASE_URL", database_url)
-        try:
-            supervisor.start()
-            yield config
-        finally:
-            supervisor.stop()
+def database_url(bot) -> str:
+    return f"sqlite:///{bot.var_dir / 'app.db'}"
 
 
 def ask(bot: LaunchConfig, message: str, sender: str = "visitor") -> list[dict]:
