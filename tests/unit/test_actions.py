@@ -6,7 +6,6 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.content import ActionLoadCalls, ActionLoadContact
-from actions.language import ActionNoteLanguage
 from bot.content import ContentRepository
 
 
@@ -36,19 +35,6 @@ def content(tmp_path: Path) -> ContentRepository:
         encoding="utf-8",
     )
     return ContentRepository(tmp_path)
-
-
-async def test_an_english_question_gets_the_answer_in_swedish_note():
-    dispatcher = CollectingDispatcher()
-    events = await ActionNoteLanguage().run(dispatcher, tracker_after("What is an ASF?"), {})
-    assert events == []
-    assert [m["response"] for m in dispatcher.messages] == ["utter_answer_in_swedish"]
-
-
-async def test_a_swedish_question_gets_no_note():
-    dispatcher = CollectingDispatcher()
-    await ActionNoteLanguage().run(dispatcher, tracker_after("Vad är ett ASF?"), {})
-    assert dispatcher.messages == []
 
 
 async def test_the_contact_comes_from_the_content_file(content):
