@@ -142,5 +142,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `asf-bot` command."""
+    from bot.log_redaction import install
+
+    install()
     args = parser().parse_args(argv)
     sys.exit(args.handler(args))
