@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from abc import ABC, abstractmethod
 from datetime import datetime, timezone
 from typing import Any
 
@@ -52,7 +53,9 @@ def consent_time(tracker: Tracker) -> datetime | None:
     return None
 
 
-class _ServicesAction(Action):
+class _UsesServices:
+    """Services from the constructor in tests, else this process's bootstrap."""
+
     def __init__(self, services: Services | None = None) -> None:
         self._services = services
 
@@ -61,10 +64,17 @@ class _ServicesAction(Action):
         return self._services or bootstrap()
 
 
-class _StartEmailForm(_ServicesAction):
-    """Forget any earlier answers and set the purpose, before email_form runs."""
+class _StartEmailForm(_UsesServices, Action, ABC):
+    """Forget any earlier answers and set the purpose, before email_form runs.
 
-    purpose: Purpose
+    A flow that needs an address subclasses it with its own purpose and runs email_form
+    after it (data/rules_privacy.yml shows the rule).
+    """
+
+    @property
+    @abstractmethod
+    def purpose(self) -> Purpose:
+        """Why the address will be kept."""
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -81,7 +91,7 @@ class ActionStartEmailReply(_StartEmailForm):
         return "action_start_email_reply"
 
 
-class ActionAskEmailConsent(_ServicesAction):
+class ActionAskEmailConsent(_UsesServices, Action):
     """Show the privacy statement and ask for consent with Ja / Nej buttons."""
 
     def name(self) -> str:
@@ -99,7 +109,7 @@ class ActionAskEmailConsent(_ServicesAction):
         return []
 
 
-class ActionAskEmailAddress(_ServicesAction):
+class ActionAskEmailAddress(_UsesServices, Action):
     """Ask for the address (only ever after consent: the form asks consent first)."""
 
     def name(self) -> str:
@@ -147,7 +157,7 @@ class ValidateEmailForm(FormValidationAction):
             return {ADDRESS: None, ATTEMPTS: float(_attempts(tracker) + 1)}
 
 
-class ActionSaveEmailAddress(_ServicesAction):
+class ActionSaveEmailAddress(_UsesServices, Action):
     """When the form ends: keep the address, or keep nothing and give the contact."""
 
     def name(self) -> str:
@@ -178,7 +188,7 @@ class ActionSaveEmailAddress(_ServicesAction):
         return _reset()
 
 
-class ActionShowMyData(_ServicesAction):
+class ActionShowMyData(_UsesServices, Action):
     """Tell the visitor what is kept from this conversation."""
 
     def name(self) -> str:
@@ -192,7 +202,7 @@ class ActionShowMyData(_ServicesAction):
         return []
 
 
-class ActionDeleteMyData(_ServicesAction):
+class ActionDeleteMyData(_UsesServices, Action):
     """Delete the conversation's addresses and consent records, and the conversation."""
 
     def name(self) -> str:

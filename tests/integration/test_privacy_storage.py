@@ -11,6 +11,7 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import yaml
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -209,3 +210,69 @@ def test_purge_removes_what_is_past_its_deadline_and_keeps_the_rest(world, domai
     assert asyncio.run(store.retrieve("visitor-old")) is None
     assert len(service.stored_for("visitor-new")) == 1
     assert asyncio.run(store.retrieve("visitor-new")) is not None
+
+
+# The staff command line, against the same databases.
+
+
+def run_cli(argv: list[str]) -> int:
+    from bot.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    return exit_.value.code
+
+
+@pytest.fixture
+def staff(databases, domain, tmp_path, monkeypatch):
+    """An endpoints file and environment as on the server; a service to fill them."""
+    url, tracker_kwargs = databases
+    upgrade(url)
+    endpoints = tmp_path / "endpoints.yml"
+    store_config = {"type": "bot.nlp.tracker_store.RedactingSQLTrackerStore"} | tracker_kwargs
+    if "host" in store_config:
+        store_config["url"] = store_config.pop("host")
+    endpoints.write_text(yaml.safe_dump({"tracker_store": store_config}), encoding="utf-8")
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("ASF_PSEUDONYM_KEY", KEY)
+    store = RedactingSQLTrackerStore(domain=domain, **tracker_kwargs)
+    service = PrivacyService(ConsentRepository(create_engine(url, future=True)), KEY, 90)
+    yield service, store, ["privacy", "--endpoints", str(endpoints)]
+    store.engine.dispose()
+
+
+def test_staff_export_everything_stored_about_an_address_as_json(staff, domain, capsys):
+    service, store, privacy = staff
+    service.record("anna@exempel.se", Purpose.REPLY, "1", "visitor-1")
+    converse(store, domain, "visitor-1", "anna@exempel.se")
+    assert run_cli([*privacy, "export", "Anna@Exempel.se"]) == 0
+    exported = json.loads(capsys.readouterr().out)
+    [record] = exported["records"]
+    assert record["address"] == "anna@exempel.se"
+    assert record["purpose"] == "svar på fråga" and record["policy_version"] == "1"
+    assert {"consented_at", "retain_until", "conversation_ref"} <= set(record)
+    [conversation] = exported["conversations"]
+    assert any(e.get("event") == "bot" for e in conversation["events"])
+
+
+def test_staff_delete_an_address_with_its_conversation(staff, domain, capsys):
+    service, store, privacy = staff
+    service.record("anna@exempel.se", Purpose.REPLY, "1", "visitor-1")
+    converse(store, domain, "visitor-1", "anna@exempel.se")
+    assert run_cli([*privacy, "delete", "anna@exempel.se"]) == 0
+    assert "Deleted 1 record(s) and 1 conversation(s)." in capsys.readouterr().out
+    assert service.stored_for("visitor-1") == []
+    assert asyncio.run(store.retrieve("visitor-1")) is None
+
+
+def test_staff_purge_what_is_past_retention(staff, domain, capsys):
+    service, store, privacy = staff
+    long_ago = datetime.now(timezone.utc) - timedelta(days=91)
+    service.record("old@exempel.se", Purpose.REPLY, "1", "visitor-old", consented_at=long_ago)
+    service.record("new@exempel.se", Purpose.REPLY, "1", "visitor-new")
+    converse(store, domain, "visitor-old", "old@exempel.se")
+    assert run_cli([*privacy, "purge"]) == 0
+    assert "Purged 1 record(s) past their retention deadline (90 days)" in capsys.readouterr().out
+    assert service.stored_for("visitor-old") == []
+    assert len(service.stored_for("visitor-new")) == 1
+    assert asyncio.run(store.retrieve("visitor-old")) is None

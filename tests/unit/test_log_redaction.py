@@ -61,3 +61,22 @@ def test_the_rasa_servers_logging_file_installs_redaction_for_the_process(log):
     logging.config.dictConfig(config)
     logger.warning("slot email_address: anna@exempel.se")
     assert stream.getvalue() == "slot email_address: [e-postadress]\n"
+
+
+def test_every_server_is_started_with_log_redaction():
+    from bot.launcher import LOGGING_CONFIG, LaunchConfig, commands
+
+    started = commands(LaunchConfig(token="t"), PROJECT_ROOT / "endpoints.yml")
+    assert started["action server"][1:3] == ["-m", "bot.action_server"]
+    rasa = started["Rasa server"]
+    assert rasa[rasa.index("--logging-config-file") + 1] == str(LOGGING_CONFIG)
+    assert started["web app"][1:3] == ["-m", "bot.web"]  # installs it in bot.web.__main__
+
+
+def test_the_action_server_logs_at_the_level_log_level_names():
+    from bot.action_server import arguments
+
+    base = ["--actions", "actions"]
+    assert arguments(base, {"LOG_LEVEL": "debug"}) == [*base, "--debug"]
+    assert arguments([*base, "--quiet"], {"LOG_LEVEL": "DEBUG"}) == [*base, "--quiet"]
+    assert arguments(base, {}) == base
