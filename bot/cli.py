@@ -24,6 +24,7 @@ def _run(args: argparse.Namespace) -> int:
         "web_port": args.web_port or Settings.from_env().web_port,
         "model": args.model,
         "var_dir": args.var_dir,
+        "log_dir": args.log_dir,
     }
     token = os.environ.get("RASA_TOKEN")
     if token:
@@ -157,6 +158,9 @@ def parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--model", type=Path, default=defaults.model)
     run.add_argument("--var-dir", type=Path, default=defaults.var_dir)
+    run.add_argument(
+        "--log-dir", type=Path, default=None, help="write each server's log to DIR/<server>.log"
+    )
     run.set_defaults(handler=_run)
 
     chat = commands.add_parser("chat", help="chat with a running bot in the terminal")
