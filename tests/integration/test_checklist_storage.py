@@ -33,10 +33,10 @@ def database_url(request, tmp_path):
         pytest.skip("PostgreSQL is not running on 127.0.0.1:5432 (the scale path is not tested)")
     engine = create_engine(POSTGRES_URL, future=True)
     with engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS checklist_results, alembic_version"))
+        connection.execute(text("DROP TABLE IF EXISTS checklist_results, email_consents, alembic_version"))
     yield POSTGRES_URL
     with engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS checklist_results, alembic_version"))
+        connection.execute(text("DROP TABLE IF EXISTS checklist_results, email_consents, alembic_version"))
     engine.dispose()
 
 
