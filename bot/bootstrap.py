@@ -9,8 +9,10 @@ from sqlalchemy import create_engine
 
 from bot.checklist_service import ChecklistService
 from bot.content import ContentRepository
+from bot.privacy_service import PrivacyService
 from bot.settings import Settings
 from bot.storage.checklists import ChecklistRepository
+from bot.storage.consents import ConsentRepository
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,7 @@ class Services:
     settings: Settings
     content: ContentRepository
     checklists: ChecklistService
+    privacy: PrivacyService
 
 
 def build_services(settings: Settings) -> Services:
@@ -29,6 +32,9 @@ def build_services(settings: Settings) -> Services:
         settings=settings,
         content=ContentRepository(settings.content_dir),
         checklists=ChecklistService(ChecklistRepository(engine), settings.pseudonym_key),
+        privacy=PrivacyService(
+            ConsentRepository(engine), settings.pseudonym_key, settings.retention_days
+        ),
     )
 
 

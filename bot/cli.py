@@ -1,4 +1,4 @@
-"""The `asf-bot` command: run the bot, chat with it, build the NLP pipeline."""
+"""The `asf-bot` command: run the bot, chat with it, build the NLP pipeline, staff tools."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ def _run(args: argparse.Namespace) -> int:
         "web_port": args.web_port or Settings.from_env().web_port,
         "model": args.model,
         "var_dir": args.var_dir,
+        "log_dir": args.log_dir,
     }
     token = os.environ.get("RASA_TOKEN")
     if token:
@@ -41,6 +42,7 @@ def _check_content(args: argparse.Namespace, quiet: bool = False) -> int:
 
     content = build_services(Settings.from_env()).content
     try:
+        content.check()
         calls, contact = content.calls(), content.contact()
     except ContentError as error:
         print(f"Content error: {error}", file=sys.stderr)
@@ -85,6 +87,47 @@ def _checklist_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _default_endpoints() -> Path:
+    from bot.settings import PROJECT_ROOT
+
+    # `asf-bot run` writes the endpoints it actually uses (paths filled in) under var/.
+    written = PROJECT_ROOT / "var" / "endpoints.yml"
+    return written if written.exists() else PROJECT_ROOT / "endpoints.yml"
+
+
+def _privacy(args: argparse.Namespace) -> int:
+    import json
+
+    from sqlalchemy import create_engine
+
+    from bot.privacy_service import PrivacyService
+    from bot.settings import PROJECT_ROOT, Settings
+    from bot.storage.consents import ConsentRepository
+    from bot.storage.conversations import ConversationRepository, tracker_store_url
+
+    settings = Settings.from_env()
+    tracker_url = tracker_store_url(args.endpoints or _default_endpoints(), PROJECT_ROOT)
+    service = PrivacyService(
+        ConsentRepository(create_engine(settings.database_url, future=True)),
+        settings.pseudonym_key,
+        settings.retention_days,
+        conversations=ConversationRepository(create_engine(tracker_url, future=True)),
+    )
+    if args.privacy_command == "export":
+        print(json.dumps(service.export(args.address), ensure_ascii=False, indent=2))
+        return 0
+    if args.privacy_command == "delete":
+        deletion = service.delete(args.address)
+        print(f"Deleted {deletion.records} record(s) and {deletion.conversations} conversation(s).")
+        return 0
+    deletion = service.purge()
+    print(
+        f"Purged {deletion.records} record(s) past their retention deadline "
+        f"({settings.retention_days} days) and {deletion.conversations} conversation(s)."
+    )
+    return 0
+
+
 def _chat(args: argparse.Namespace) -> int:
     from bot.chat import chat
 
@@ -115,6 +158,9 @@ def parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--model", type=Path, default=defaults.model)
     run.add_argument("--var-dir", type=Path, default=defaults.var_dir)
+    run.add_argument(
+        "--log-dir", type=Path, default=None, help="write each server's log to DIR/<server>.log"
+    )
     run.set_defaults(handler=_run)
 
     chat = commands.add_parser("chat", help="chat with a running bot in the terminal")
@@ -134,6 +180,26 @@ def parser() -> argparse.ArgumentParser:
     )
     stats.set_defaults(handler=_checklist_stats)
 
+    privacy = commands.add_parser(
+        "privacy", help="visitors' e-mail addresses: export, delete, purge past retention"
+    )
+    privacy.add_argument(
+        "--endpoints",
+        type=Path,
+        default=None,
+        help="endpoints file naming Rasa's tracker store (default: var/endpoints.yml "
+        "written by `asf-bot run`, else endpoints.yml)",
+    )
+    privacy.set_defaults(handler=_privacy)
+    actions = privacy.add_subparsers(dest="privacy_command", required=True)
+    export = actions.add_parser("export", help="print everything stored about ADDRESS as JSON")
+    export.add_argument("address")
+    delete = actions.add_parser(
+        "delete", help="delete ADDRESS, its consent records and the conversations it was given in"
+    )
+    delete.add_argument("address")
+    actions.add_parser("purge", help="delete everything past its retention deadline")
+
     nlp = commands.add_parser("nlp-build", help="build the Swedish spaCy pipeline")
     nlp.add_argument("rest", nargs=argparse.REMAINDER)
     nlp.set_defaults(handler=_nlp_build)
@@ -142,5 +208,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `asf-bot` command."""
+    from bot.log_redaction import install
+
+    install()
     args = parser().parse_args(argv)
     sys.exit(args.handler(args))

@@ -1,4 +1,4 @@
-"""Content that staff change without retraining: calls, contacts, checklist texts.
+"""Content that staff change without retraining: calls, contacts, checklist, privacy texts.
 
 The files are plain YAML under the content folder and are read again whenever they
 change on disk, so an edit shows in the very next answer.
@@ -14,6 +14,8 @@ from typing import Any, Generic, TypeVar
 import yaml
 
 from bot.checklist import CRITERIA, Answer, ChecklistResult, Outcome, Verdict
+from bot.email_address import Problem
+from bot.privacy import ConsentRecord
 
 T = TypeVar("T")
 
@@ -85,6 +87,77 @@ class ChecklistTexts:
             lines += [f"• {self.labels[c]}: {self.practice[c]}" for c, _ in attention]
         lines += ["", self.verdicts[result.verdict.value], self.disclaimer]
         return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class PrivacyTexts:
+    """The privacy statement, its version, and what the bot says about addresses."""
+
+    version: str
+    statement: str
+    consent_question: str
+    answers: dict[str, str]
+    ask_address: str
+    problems: dict[str, str]
+    saved: str
+    declined: str
+    give_up: str
+    stored_none: str
+    stored_heading: str
+    stored_item: str
+    stored_conversation: str
+    deleted: str
+    deleted_nothing_kept: str
+
+    def consent_request(self) -> str:
+        """Return the statement followed by the consent question."""
+        return f"{self.statement}\n\n{self.consent_question}"
+
+    def problem(self, problem: Problem) -> str:
+        """Return the re-ask that names what is wrong with a typed address."""
+        return self.problems[problem.value]
+
+    def with_contact(self, text: str, contact: Contact) -> str:
+        """Return `text` with the contact's details filled in."""
+        return text.format(
+            name=contact.name,
+            organisation=contact.organisation,
+            phone=contact.phone,
+            email=contact.email,
+        )
+
+    def stored(self, records: list[ConsentRecord]) -> str:
+        """Return what the visitor is told when asking what is stored about them."""
+        if not records:
+            return f"{self.stored_none}\n{self.stored_conversation}"
+        items = [
+            self.stored_item.format(
+                address=r.address,
+                purpose=r.purpose.value,
+                consented_at=f"{r.consented_at:%Y-%m-%d}",
+                version=r.policy_version,
+                retain_until=f"{r.retain_until:%Y-%m-%d}",
+            )
+            for r in records
+        ]
+        return "\n".join([self.stored_heading, *items, self.stored_conversation])
+
+
+PRIVACY_TEXTS = tuple(
+    name for name in PrivacyTexts.__dataclass_fields__ if name not in ("answers", "problems")
+)
+
+
+def parse_privacy(data: Any, source: str = "privacy.yml") -> PrivacyTexts:
+    """Return the privacy texts of a parsed privacy file."""
+    if not isinstance(data, dict):
+        raise ContentError(f"{source}: expected a mapping")
+    texts = {name: str(_require(data, name, source)).strip() for name in PRIVACY_TEXTS}
+    return PrivacyTexts(
+        **texts,
+        answers=_texts(data, "answers", ("ja", "nej"), source),
+        problems=_texts(data, "problems", tuple(p.value for p in Problem), source),
+    )
 
 
 def _texts(data: dict[str, Any], key: str, keys: tuple[str, ...], source: str) -> dict[str, str]:
@@ -182,12 +255,13 @@ class _ContentFile(Generic[T]):
 
 
 class ContentRepository:
-    """Reads the content folder: calls.yml, contacts.yml and checklist.yml."""
+    """Reads the content folder: calls.yml, contacts.yml, checklist.yml and privacy.yml."""
 
     def __init__(self, content_dir: Path) -> None:
         self._calls = _ContentFile(content_dir / "calls.yml", parse_calls)
         self._contact = _ContentFile(content_dir / "contacts.yml", parse_contact)
         self._checklist = _ContentFile(content_dir / "checklist.yml", parse_checklist)
+        self._privacy = _ContentFile(content_dir / "privacy.yml", parse_privacy)
 
     def calls(self) -> Calls:
         """Return the current calls."""
@@ -201,8 +275,13 @@ class ContentRepository:
         """Return the checklist texts."""
         return self._checklist.read()
 
+    def privacy(self) -> PrivacyTexts:
+        """Return the privacy statement, its version and the texts about addresses."""
+        return self._privacy.read()
+
     def check(self) -> None:
         """Raise ContentError unless every content file can be read."""
         self.calls()
         self.contact()
         self.checklist()
+        self.privacy()

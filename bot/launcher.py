@@ -13,6 +13,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import yaml
 
@@ -25,6 +26,10 @@ QUIET_ENV = {
     "TF_CPP_MIN_LOG_LEVEL": "2",
     "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
 }
+
+
+# The Rasa server's logging configuration: it installs log redaction (bot/log_redaction.py).
+LOGGING_CONFIG = PROJECT_ROOT / "bot" / "rasa_logging.yml"
 
 
 class LaunchError(RuntimeError):
@@ -42,6 +47,8 @@ class LaunchConfig:
     var_dir: Path = PROJECT_ROOT / "var"
     token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     startup_timeout: float = 180.0
+    # Where each server's output goes (<name>.log); None: this process's own output.
+    log_dir: Path | None = None
 
     @property
     def rasa_url(self) -> str:
@@ -73,8 +80,10 @@ def commands(config: LaunchConfig, endpoints: Path) -> dict[str, list[str]]:
     """Return the command line of each server."""
     bin_dir = Path(sys.executable).parent
     return {
+        # Every server redacts its logs: the action server through bot.action_server,
+        # Rasa through its logging configuration, the web app by itself.
         "action server": [
-            sys.executable, "-m", "rasa_sdk",
+            sys.executable, "-m", "bot.action_server",
             "--actions", "actions",
             "--port", str(config.action_port),
         ],
@@ -86,6 +95,7 @@ def commands(config: LaunchConfig, endpoints: Path) -> dict[str, list[str]]:
             "--port", str(config.rasa_port),
             "--enable-api",
             f"--auth-token={config.token}",
+            "--logging-config-file", str(LOGGING_CONFIG),
         ],
         "web app": [
             sys.executable, "-m", "bot.web",
@@ -119,6 +129,7 @@ class Supervisor:
     def __init__(self, config: LaunchConfig) -> None:
         self.config = config
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self._logs: dict[str, IO[bytes]] = {}
         # Set from a signal handler; start() and run() give up waiting when it is.
         self.stop_requested = False
         self._commands: dict[str, list[str]] = {}
@@ -132,11 +143,18 @@ class Supervisor:
 
     def start_server(self, name: str) -> None:
         """Start (or start again) one server by name, without waiting for it."""
+        output: IO[bytes] | None = None
+        if self.config.log_dir is not None:
+            self.config.log_dir.mkdir(parents=True, exist_ok=True)
+            output = (self.config.log_dir / f"{name.replace(' ', '-')}.log").open("ab")
+            self._logs[name] = output
         self.processes[name] = subprocess.Popen(
             self._commands[name],
             cwd=PROJECT_ROOT,
             env={**os.environ, **QUIET_ENV},
             start_new_session=True,
+            stdout=output,
+            stderr=subprocess.STDOUT if output else None,
         )
 
     def wait_until_ready(self, names: list[str]) -> None:
@@ -165,10 +183,14 @@ class Supervisor:
     def stop(self, timeout: float = 15.0) -> None:
         """Stop every server: SIGTERM to its process group, SIGKILL after `timeout`."""
         self._stop(list(self.processes.values()), timeout)
+        for name in list(self._logs):
+            self._logs.pop(name).close()
 
     def stop_server(self, name: str, timeout: float = 15.0) -> None:
         """Stop one server by name (start_server starts it again)."""
         self._stop([self.processes.pop(name)], timeout)
+        if name in self._logs:
+            self._logs.pop(name).close()
 
     @staticmethod
     def _stop(processes: list[subprocess.Popen[bytes]], timeout: float) -> None:

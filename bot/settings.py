@@ -42,6 +42,9 @@ class Settings:
     # Key of the keyed hash that stands in for conversation ids in the app database.
     pseudonym_key: str = DEVELOPMENT_PSEUDONYM_KEY
     production: bool = False
+    # Days an e-mail address given with consent is kept; `asf-bot privacy purge` deletes
+    # it after that.
+    retention_days: int = 90
     # The web app (chat widget, demo page, chat proxy). Loopback by default: in
     # production a reverse proxy terminates TLS in front of it.
     web_host: str = "127.0.0.1"
@@ -70,6 +73,7 @@ class Settings:
             database_url=environ.get("DATABASE_URL", defaults.database_url),
             pseudonym_key=key or defaults.pseudonym_key,
             production=production,
+            retention_days=int(_number(environ, "ASF_RETENTION_DAYS", defaults.retention_days)),
             web_host=environ.get("WEB_HOST", defaults.web_host),
             web_port=int(_number(environ, "WEB_PORT", defaults.web_port)),
             rasa_url=environ.get("RASA_URL", defaults.rasa_url).rstrip("/"),

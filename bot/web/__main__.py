@@ -8,12 +8,14 @@ from dataclasses import replace
 
 from aiohttp import web
 
+from bot.log_redaction import install as install_log_redaction
 from bot.settings import Settings
 from bot.web.app import create_app
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the web app until SIGINT or SIGTERM."""
+    install_log_redaction()
     parser = argparse.ArgumentParser(prog="python -m bot.web", description=__doc__)
     parser.add_argument("--host", help="address to listen on (WEB_HOST, default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port to listen on (WEB_PORT, default 8080)")

@@ -14,6 +14,7 @@ from bot.storage.migrate import upgrade
 
 POSTGRES_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 CONVERSATION_ID = "visitor-4f1c2a"
+TABLES = "checklist_results, email_consents, alembic_version"
 
 
 def postgres_available() -> bool:
@@ -33,10 +34,10 @@ def database_url(request, tmp_path):
         pytest.skip("PostgreSQL is not running on 127.0.0.1:5432 (the scale path is not tested)")
     engine = create_engine(POSTGRES_URL, future=True)
     with engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS checklist_results, alembic_version"))
+        connection.execute(text(f"DROP TABLE IF EXISTS {TABLES}"))
     yield POSTGRES_URL
     with engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS checklist_results, alembic_version"))
+        connection.execute(text(f"DROP TABLE IF EXISTS {TABLES}"))
     engine.dispose()
 
 

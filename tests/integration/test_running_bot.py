@@ -38,7 +38,7 @@ def status(url: str) -> int:
 def content_dir(tmp_path_factory) -> Path:
     """A copy of the shipped content that tests may edit."""
     path = tmp_path_factory.mktemp("content")
-    for name in ("calls.yml", "contacts.yml", "checklist.yml"):
+    for name in ("calls.yml", "contacts.yml", "checklist.yml", "privacy.yml"):
         shutil.copy(PROJECT_ROOT / "content" / name, path / name)
     return path
 

@@ -55,3 +55,15 @@ async def test_the_calls_come_from_the_content_file(content):
         SlotSet("calls_open", True),
         SlotSet("calls_text", "Checken går att söka nu."),
     ]
+
+
+def test_the_action_server_registers_every_custom_action_of_the_domain():
+    import yaml
+    from rasa_sdk.executor import ActionExecutor
+
+    from bot.settings import PROJECT_ROOT
+
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    assert set(domain["actions"]) <= set(executor.actions)

@@ -81,3 +81,24 @@ def test_a_missing_or_broken_file_is_reported_by_name(tmp_path):
 def test_calls_are_plain_values():
     calls = Calls(open=(Call("A", "Öppen."),), closed=(), note="")
     assert calls.summary() == "Öppen."
+
+
+def test_the_privacy_statement_is_quoted_word_for_word_from_the_agency_page(source_page):
+    import yaml
+
+    statement = ContentRepository(PROJECT_ROOT / "content").privacy().statement
+    assert statement.startswith("Om du fyller i din e-postadress")
+    assert statement in " ".join(source_page.split())
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    assert domain["responses"]["utter_privacy"][0]["text"] == statement
+
+
+def test_privacy_texts_without_a_problem_text_are_rejected():
+    import yaml
+
+    from bot.content import parse_privacy
+
+    data = yaml.safe_load((PROJECT_ROOT / "content" / "privacy.yml").read_text(encoding="utf-8"))
+    del data["problems"]["comma"]
+    with pytest.raises(ContentError, match="'problems' lacks comma"):
+        parse_privacy(data)

@@ -1,0 +1,218 @@
+"""E-mail addresses only with consent: the consent form, keeping, showing and deleting."""
+
+from __future__ import annotations
+
+import asyncio
+from abc import ABC, abstractmethod
+from datetime import datetime, timezone
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.bootstrap import Services, bootstrap
+from bot.email_address import InvalidAddress, parse_address
+from bot.privacy import (
+    FORGET_CONVERSATION_SLOT,
+    FormOutcome,
+    Purpose,
+    form_outcome,
+    gives_up,
+)
+
+PURPOSE, CONSENT, ADDRESS, ATTEMPTS = (
+    "email_purpose",
+    "email_consent",
+    "email_address",
+    "email_attempts",
+)
+# The intents behind the Ja / Nej buttons; domain.yml maps them to the consent slot.
+CONSENT_PAYLOADS = {"ja": "/affirm", "nej": "/deny"}
+
+
+def _attempts(tracker: Tracker) -> int:
+    return int(tracker.get_slot(ATTEMPTS) or 0)
+
+
+def _reset() -> list[dict[str, Any]]:
+    return [
+        SlotSet(PURPOSE, None),
+        SlotSet(CONSENT, None),
+        SlotSet(ADDRESS, None),
+        SlotSet(ATTEMPTS, None),
+    ]
+
+
+def consent_time(tracker: Tracker) -> datetime | None:
+    """Return when the visitor said Ja to the statement in this conversation."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "slot" and event.get("name") == CONSENT and event.get("value"):
+            return datetime.fromtimestamp(event["timestamp"], tz=timezone.utc)
+    return None
+
+
+class _UsesServices:
+    """Services from the constructor in tests, else this process's bootstrap."""
+
+    def __init__(self, services: Services | None = None) -> None:
+        self._services = services
+
+    @property
+    def services(self) -> Services:
+        return self._services or bootstrap()
+
+
+class _StartEmailForm(_UsesServices, Action, ABC):
+    """Forget any earlier answers and set the purpose, before email_form runs.
+
+    A flow that needs an address subclasses it with its own purpose and runs email_form
+    after it (data/rules_privacy.yml shows the rule).
+    """
+
+    @property
+    @abstractmethod
+    def purpose(self) -> Purpose:
+        """Why the address will be kept."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        return [*_reset()[1:], SlotSet(PURPOSE, self.purpose.value)]
+
+
+class ActionStartEmailReply(_StartEmailForm):
+    """The visitor wants the answer by e-mail."""
+
+    purpose = Purpose.REPLY
+
+    def name(self) -> str:
+        return "action_start_email_reply"
+
+
+class ActionAskEmailConsent(_UsesServices, Action):
+    """Show the privacy statement and ask for consent with Ja / Nej buttons."""
+
+    def name(self) -> str:
+        return "action_ask_email_consent"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        texts = self.services.content.privacy()
+        buttons = [
+            {"title": texts.answers[answer], "payload": payload}
+            for answer, payload in CONSENT_PAYLOADS.items()
+        ]
+        dispatcher.utter_message(text=texts.consent_request(), buttons=buttons)
+        return []
+
+
+class ActionAskEmailAddress(_UsesServices, Action):
+    """Ask for the address (only ever after consent: the form asks consent first)."""
+
+    def name(self) -> str:
+        return "action_ask_email_address"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        dispatcher.utter_message(text=self.services.content.privacy().ask_address)
+        return []
+
+
+class ValidateEmailForm(FormValidationAction):
+    """No address without consent; a typed address is checked and its problem named."""
+
+    def __init__(self, services: Services | None = None) -> None:
+        self._services = services
+
+    def name(self) -> str:
+        return "validate_email_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        # Without a Ja, or after too many unusable addresses, no address is asked for.
+        if tracker.get_slot(CONSENT) is not True or gives_up(_attempts(tracker)):
+            return [CONSENT]
+        return domain_slots
+
+    async def validate_email_consent(self, value: Any, *args: Any) -> dict[str, Any]:
+        return {CONSENT: value if isinstance(value, bool) else None}
+
+    async def validate_email_address(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        try:
+            return {ADDRESS: parse_address(str(value or ""))}
+        except InvalidAddress as error:
+            texts = (self._services or bootstrap()).content.privacy()
+            dispatcher.utter_message(text=texts.problem(error.problem))
+            return {ADDRESS: None, ATTEMPTS: float(_attempts(tracker) + 1)}
+
+
+class ActionSaveEmailAddress(_UsesServices, Action):
+    """When the form ends: keep the address, or keep nothing and give the contact."""
+
+    def name(self) -> str:
+        return "action_save_email_address"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        content = self.services.content
+        texts = content.privacy()
+        address = tracker.get_slot(ADDRESS)
+        outcome = form_outcome(tracker.get_slot(CONSENT), address, _attempts(tracker))
+        if outcome is FormOutcome.KEEP:
+            purpose = Purpose(tracker.get_slot(PURPOSE) or Purpose.REPLY.value)
+            await asyncio.to_thread(
+                self.services.privacy.record,
+                address,
+                purpose,
+                texts.version,
+                tracker.sender_id,
+                consent_time(tracker),
+            )
+            dispatcher.utter_message(text=texts.saved)
+        else:
+            text = texts.give_up if outcome is FormOutcome.GAVE_UP else texts.declined
+            dispatcher.utter_message(text=texts.with_contact(text, content.contact()))
+        # The address leaves the conversation's slots as soon as it is kept.
+        return _reset()
+
+
+class ActionShowMyData(_UsesServices, Action):
+    """Tell the visitor what is kept from this conversation."""
+
+    def name(self) -> str:
+        return "action_show_my_data"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        records = await asyncio.to_thread(self.services.privacy.stored_for, tracker.sender_id)
+        dispatcher.utter_message(text=self.services.content.privacy().stored(records))
+        return []
+
+
+class ActionDeleteMyData(_UsesServices, Action):
+    """Delete the conversation's addresses and consent records, and the conversation."""
+
+    def name(self) -> str:
+        return "action_delete_my_data"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        deleted = await asyncio.to_thread(self.services.privacy.forget, tracker.sender_id)
+        texts = self.services.content.privacy()
+        dispatcher.utter_message(text=texts.deleted if deleted else texts.deleted_nothing_kept)
+        # The tracker store deletes the whole conversation when it sees this slot.
+        return [*_reset(), SlotSet(FORGET_CONVERSATION_SLOT, True)]

@@ -1,0 +1,191 @@
+"""The consent form's actions, with trackers built here and a real SQLite database."""
+
+from __future__ import annotations
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.privacy import (
+    ActionAskEmailAddress,
+    ActionAskEmailConsent,
+    ActionDeleteMyData,
+    ActionSaveEmailAddress,
+    ActionShowMyData,
+    ActionStartEmailReply,
+    ValidateEmailForm,
+)
+from bot.bootstrap import build_services
+from bot.settings import PROJECT_ROOT, Settings
+from bot.storage.migrate import upgrade
+
+STATEMENT = (
+    "Om du fyller i din e-postadress sparas den hos Tillväxtverket, och det är vi som "
+    "ansvarar för denna uppgift. Vi sparar e-postadressen endast för att kunna svara dig om "
+    "du har en fråga. Läs mer om hur vi behandlar personuppgifter på "
+    "tillvaxtverket.se/personuppgifter."
+)
+CONSENTED_AT = 1_795_860_000.0  # 2026-11-28 07:20 UTC
+
+
+def tracker(slots=None, sender="visitor-1", events=None) -> Tracker:
+    return Tracker(
+        sender_id=sender,
+        slots={"email_purpose": "svar på fråga"} | (slots or {}),
+        latest_message={"text": "", "intent": {"name": "x"}, "entities": []},
+        events=events or [],
+        paused=False,
+        followup_action=None,
+        active_loop={"name": "email_form"},
+        latest_action_name="action_listen",
+    )
+
+
+@pytest.fixture
+def services(tmp_path):
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    upgrade(url)
+    return build_services(Settings(content_dir=PROJECT_ROOT / "content", database_url=url))
+
+
+def consented(address=None, attempts=None) -> Tracker:
+    consent_event = {"event": "slot", "name": "email_consent", "value": True}
+    return tracker(
+        {"email_consent": True, "email_address": address, "email_attempts": attempts},
+        events=[consent_event | {"timestamp": CONSENTED_AT}],
+    )
+
+
+async def test_the_flow_starts_clean_with_its_purpose():
+    events = await ActionStartEmailReply().run(CollectingDispatcher(), tracker(), {})
+    assert events == [
+        SlotSet("email_consent", None),
+        SlotSet("email_address", None),
+        SlotSet("email_attempts", None),
+        SlotSet("email_purpose", "svar på fråga"),
+    ]
+
+
+async def test_consent_is_asked_with_the_statement_word_for_word_and_ja_nej(services, source_page):
+    dispatcher = CollectingDispatcher()
+    await ActionAskEmailConsent(services).run(dispatcher, tracker(), {})
+    [message] = dispatcher.messages
+    assert message["text"].startswith(STATEMENT)
+    assert STATEMENT in " ".join(source_page.split())
+    assert [(b["title"], b["payload"]) for b in message["buttons"]] == [
+        ("Ja", "/affirm"),
+        ("Nej", "/deny"),
+    ]
+
+
+async def test_the_address_is_asked_for_only_after_consent():
+    form = ValidateEmailForm()
+    slots = ["email_consent", "email_address"]
+    for consent in (None, False):
+        required = await form.required_slots(
+            slots, CollectingDispatcher(), tracker({"email_consent": consent}), {}
+        )
+        assert required == ["email_consent"]
+    assert await form.required_slots(slots, CollectingDispatcher(), consented(), {}) == slots
+
+
+async def test_after_three_unusable_addresses_no_more_is_asked():
+    form = ValidateEmailForm()
+    slots = ["email_consent", "email_address"]
+    assert await form.required_slots(slots, CollectingDispatcher(), consented(None, 2.0), {}) == (
+        slots
+    )
+    assert await form.required_slots(slots, CollectingDispatcher(), consented(None, 3.0), {}) == [
+        "email_consent"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("typed", "named"),
+    [
+        ("anna@", "Det saknas något efter @"),
+        ("anna@gmail,com", "kommatecken"),
+        ("anna @ exempel.se", "mellanslag"),
+    ],
+)
+async def test_an_unusable_address_is_asked_again_naming_the_problem(services, typed, named):
+    dispatcher = CollectingDispatcher()
+    result = await ValidateEmailForm(services).validate_email_address(
+        typed, dispatcher, consented(None, 1.0), {}
+    )
+    assert result == {"email_address": None, "email_attempts": 2.0}
+    assert named in dispatcher.messages[0]["text"]
+
+
+async def test_a_valid_address_in_a_sentence_is_taken_normalised(services):
+    result = await ValidateEmailForm(services).validate_email_address(
+        "min adress är Åsa.Öberg@Exempel.se", CollectingDispatcher(), consented(), {}
+    )
+    assert result == {"email_address": "Åsa.Öberg@exempel.se"}
+
+
+async def test_with_consent_the_address_is_kept_and_leaves_the_slots(services):
+    dispatcher = CollectingDispatcher()
+    events = await ActionSaveEmailAddress(services).run(
+        dispatcher, consented("anna@exempel.se"), {}
+    )
+    assert dispatcher.messages[0]["text"].startswith("Tack! Din e-postadress är sparad")
+    assert SlotSet("email_address", None) in events
+    [record] = services.privacy.stored_for("visitor-1")
+    assert record.address == "anna@exempel.se"
+    assert record.purpose.value == "svar på fråga"
+    assert record.policy_version == services.content.privacy().version
+    assert record.consented_at.timestamp() == CONSENTED_AT
+
+
+async def test_without_consent_nothing_is_kept_and_the_contact_is_given(services):
+    dispatcher = CollectingDispatcher()
+    slots = {"email_consent": False, "email_address": "anna@exempel.se"}
+    await ActionSaveEmailAddress(services).run(dispatcher, tracker(slots), {})
+    text = dispatcher.messages[0]["text"]
+    assert text.startswith("Okej, jag sparar ingen e-postadress.")
+    assert "08-681 9223" in text and "Eva Carlsson" in text
+    assert services.privacy.stored_for("visitor-1") == []
+
+
+async def test_after_three_failures_the_phone_contact_is_offered(services):
+    dispatcher = CollectingDispatcher()
+    await ActionSaveEmailAddress(services).run(dispatcher, consented(None, 3.0), {})
+    assert "telefon 08-681 9223" in dispatcher.messages[0]["text"]
+    assert services.privacy.stored_for("visitor-1") == []
+
+
+async def test_the_visitor_sees_what_is_kept_and_can_delete_it(services):
+    await ActionSaveEmailAddress(services).run(
+        CollectingDispatcher(), consented("anna@exempel.se"), {}
+    )
+    dispatcher = CollectingDispatcher()
+    await ActionShowMyData(services).run(dispatcher, tracker(), {})
+    shown = dispatcher.messages[0]["text"]
+    assert "anna@exempel.se" in shown and "svar på fråga" in shown and "version 1" in shown
+
+    dispatcher = CollectingDispatcher()
+    events = await ActionDeleteMyData(services).run(dispatcher, tracker(), {})
+    assert dispatcher.messages[0]["text"].startswith("Klart. Jag har raderat din e-postadress")
+    assert SlotSet("forget_conversation", True) in events
+    assert services.privacy.stored_for("visitor-1") == []
+
+
+async def test_another_conversation_sees_and_deletes_nothing_of_this_one(services):
+    await ActionSaveEmailAddress(services).run(
+        CollectingDispatcher(), consented("anna@exempel.se"), {}
+    )
+    dispatcher = CollectingDispatcher()
+    await ActionShowMyData(services).run(dispatcher, tracker(sender="someone-else"), {})
+    assert "anna@" not in dispatcher.messages[0]["text"]
+    dispatcher = CollectingDispatcher()
+    await ActionDeleteMyData(services).run(dispatcher, tracker(sender="someone-else"), {})
+    assert "Det fanns ingen sparad e-postadress" in dispatcher.messages[0]["text"]
+    assert len(services.privacy.stored_for("visitor-1")) == 1
+
+
+async def test_the_address_question_comes_from_the_content_file(services):
+    dispatcher = CollectingDispatcher()
+    await ActionAskEmailAddress(services).run(dispatcher, consented(), {})
+    assert dispatcher.messages[0]["text"] == "Skriv din e-postadress, till exempel namn@exempel.se."
