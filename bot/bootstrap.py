@@ -11,6 +11,8 @@ from bot.checklist_service import ChecklistService
 from bot.content import ContentRepository
 from bot.settings import Settings
 from bot.storage.checklists import ChecklistRepository
+from bot.storage.tickets import TicketRepository
+from bot.ticket_service import TicketService
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,7 @@ class Services:
     settings: Settings
     content: ContentRepository
     checklists: ChecklistService
+    tickets: TicketService
 
 
 def build_services(settings: Settings) -> Services:
@@ -29,6 +32,12 @@ def build_services(settings: Settings) -> Services:
         settings=settings,
         content=ContentRepository(settings.content_dir),
         checklists=ChecklistService(ChecklistRepository(engine), settings.pseudonym_key),
+        tickets=TicketService(
+            TicketRepository(engine),
+            settings.pseudonym_key,
+            mail_from=settings.mail_from,
+            staff_email=settings.staff_email,
+        ),
     )
 
 

@@ -12,32 +12,7 @@ from bot.checklist_service import ChecklistService
 from bot.storage.checklists import ChecklistRepository
 from bot.storage.migrate import upgrade
 
-POSTGRES_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 CONVERSATION_ID = "visitor-4f1c2a"
-
-
-def postgres_available() -> bool:
-    try:
-        with create_engine(POSTGRES_URL, future=True).connect():
-            return True
-    except Exception:
-        return False
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'app.db'}"
-        return
-    if not postgres_available():
-        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432 (the scale path is not tested)")
-    engine = create_engine(POSTGRES_URL, future=True)
-    with engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS checklist_results, alembic_version"))
-    yield POSTGRES_URL
-    with engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS checklist_results, alembic_version"))
-    engine.dispose()
 
 
 def service_for(url: str, when: datetime) -> tuple[ChecklistService, ChecklistRepository]:
