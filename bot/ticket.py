@@ -91,7 +91,16 @@ def clean_reply_to(address: str | None) -> str | None:
         raise TicketError("the reply address is not a single plain e-mail address")
     if any(unicodedata.category(ch).startswith("C") for ch in address):
         raise TicketError("the reply address contains control characters")
-    return address
+    local, _, domain = address.rpartition("@")
+    if not local.isascii():
+        # A header can carry it only where every relay speaks SMTPUTF8; few do.
+        raise TicketError("the reply address has letters outside ASCII before the @")
+    try:
+        # exämple.se -> xn--exmple-cua.se: the form every mail header can carry.
+        domain = domain.encode("idna").decode("ascii")
+    except UnicodeError as error:
+        raise TicketError("the reply address's domain is not a valid domain name") from error
+    return f"{local}@{domain}"
 
 
 def last_turns(turns: list[tuple[str, str]], count: int = LAST_TURNS) -> tuple[Turn, ...]:

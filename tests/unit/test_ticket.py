@@ -63,9 +63,21 @@ def test_a_plain_address_is_kept():
     assert clean_reply_to(" anna.berg@example.se ") == "anna.berg@example.se"
 
 
+def test_a_domain_with_swedish_letters_is_kept_in_the_form_headers_carry():
+    assert clean_reply_to("anna@exämple.se") == "anna@xn--exmple-cua.se"
+
+
 @pytest.mark.parametrize(
     "address",
-    ["a@b.se\nBcc: c@d.se", "Anna <a@b.se>", "a@b.se, c@d.se", "a@b", "@b.se", "a" * 250 + "@b.se"],
+    [
+        "a@b.se\nBcc: c@d.se",
+        "Anna <a@b.se>",
+        "a@b.se, c@d.se",
+        "a@b",
+        "@b.se",
+        "a" * 250 + "@b.se",
+        "åsa@example.se",
+    ],
 )
 def test_anything_but_one_plain_address_is_refused(address):
     with pytest.raises(TicketError):
