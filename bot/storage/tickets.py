@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.policy import SMTP
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from bot.storage.tables import outbox, tickets
@@ -98,14 +98,12 @@ class TicketRepository:
         stopped mid-delivery). The claim is a compare-and-set on (status, attempts), so
         two workers never both claim the same row.
         """
-        due = or_(
-            and_(outbox.c.status == PENDING, outbox.c.next_attempt_at <= now),
-            and_(outbox.c.status == SENDING, outbox.c.next_attempt_at <= now),
-        )
+        # For a pending row next_attempt_at is when to try again; for a sending row it is
+        # when the claim (lease) runs out.
         query = (
             select(outbox, tickets.c.reference)
             .join(tickets, tickets.c.id == outbox.c.ticket_id)
-            .where(due)
+            .where(outbox.c.status.in_([PENDING, SENDING]), outbox.c.next_attempt_at <= now)
             .order_by(outbox.c.next_attempt_at, outbox.c.id)
             .limit(5)
         )
