@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,7 +15,6 @@ from sqlalchemy import create_engine, text
 from bot.launcher import LaunchConfig, Supervisor
 from bot.settings import PROJECT_ROOT
 from bot.storage.migrate import upgrade
-from bot.storage.tables import metadata
 
 # Quiet third-party start-up noise in every process the tests start.
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
@@ -49,15 +49,6 @@ def postgres_available() -> bool:
         return False
 
 
-def drop_app_tables(url: str) -> None:
-    """Drop every app table and Alembic's version table, so migrations start afresh."""
-    names = [table.name for table in reversed(metadata.sorted_tables)] + ["alembic_version"]
-    engine = create_engine(url, future=True)
-    with engine.begin() as connection:
-        connection.execute(text(f"DROP TABLE IF EXISTS {', '.join(names)}"))
-    engine.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path) -> Iterator[str]:
     """A migrated-from-nothing app database: a SQLite file, and PostgreSQL when running."""
@@ -66,9 +57,18 @@ def database_url(request, tmp_path) -> Iterator[str]:
         return
     if not postgres_available():
         pytest.skip("PostgreSQL is not running on 127.0.0.1:5432 (the scale path is not tested)")
-    drop_app_tables(POSTGRES_URL)
-    yield POSTGRES_URL
-    drop_app_tables(POSTGRES_URL)
+    # A schema of its own for each test: test runs that share the server (another work
+    # tree, CI) never see or drop each other's tables.
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    engine = create_engine(POSTGRES_URL, future=True)
+    with engine.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        engine.dispose()
 
 
 def free_port() -> int:
