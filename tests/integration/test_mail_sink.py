@@ -64,13 +64,15 @@ async def test_a_mail_sent_twice_gets_a_second_file_not_an_overwrite(desk: Desk,
 
 def test_the_sink_process_runs_until_sigterm(tmp_path):
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot.mail.sink", "--port", str(port), "--dir", str(tmp_path)],
-        cwd=PROJECT_ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    log = tmp_path / "sink.log"
+    with log.open("wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.mail.sink", "--port", str(port), "--dir", str(tmp_path)],
+            cwd=PROJECT_ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            start_new_session=True,
+        )
     try:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -88,6 +90,9 @@ def test_the_sink_process_runs_until_sigterm(tmp_path):
         assert (tmp_path / "ASF-2026-000042.eml").exists()
         os.killpg(process.pid, signal.SIGTERM)
         assert process.wait(10) == 0
+        logged = log.read_text(encoding="utf-8")
+        assert "ASF-2026-000042.eml" in logged
+        assert "@" not in logged  # the file name only, never an address
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
