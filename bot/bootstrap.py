@@ -13,6 +13,8 @@ from bot.privacy_service import PrivacyService
 from bot.settings import Settings
 from bot.storage.checklists import ChecklistRepository
 from bot.storage.consents import ConsentRepository
+from bot.storage.tickets import TicketRepository
+from bot.ticket_service import TicketService
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,7 @@ class Services:
     content: ContentRepository
     checklists: ChecklistService
     privacy: PrivacyService
+    tickets: TicketService
 
 
 def build_services(settings: Settings) -> Services:
@@ -34,6 +37,12 @@ def build_services(settings: Settings) -> Services:
         checklists=ChecklistService(ChecklistRepository(engine), settings.pseudonym_key),
         privacy=PrivacyService(
             ConsentRepository(engine), settings.pseudonym_key, settings.retention_days
+        ),
+        tickets=TicketService(
+            TicketRepository(engine),
+            settings.pseudonym_key,
+            mail_from=settings.mail_from,
+            staff_email=settings.staff_email,
         ),
     )
 

@@ -1,4 +1,4 @@
-"""The `asf-bot` command: run the bot, chat with it, build the NLP pipeline, staff tools."""
+"""The `asf-bot` command: run the bot, chat with it, staff tools, build the NLP pipeline."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ def _run(args: argparse.Namespace) -> int:
         "rasa_port": args.rasa_port,
         "action_port": args.action_port,
         "web_port": args.web_port or Settings.from_env().web_port,
+        "mail_port": args.mail_port,
         "model": args.model,
         "var_dir": args.var_dir,
         "log_dir": args.log_dir,
@@ -128,6 +129,56 @@ def _privacy(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ticket_repository():
+    from sqlalchemy import create_engine
+
+    from bot.settings import Settings
+    from bot.storage.tickets import TicketRepository
+
+    return TicketRepository(create_engine(Settings.from_env().database_url, future=True))
+
+
+def _tickets_list(args: argparse.Namespace) -> int:
+    # References, times and states only: no question, no address.
+    status = "failed" if args.failed else "pending" if args.pending else None
+    rows = _ticket_repository().statuses(status)
+    label = f"{status} " if status else ""
+    print(f"Tickets with {label}staff mail: {len(rows)}")
+    for row in rows:
+        line = f"{row.reference}  {row.created_at:%Y-%m-%d %H:%M}Z  {row.status:<8} "
+        line += f"attempts {row.attempts}"
+        if row.status == "pending" and row.attempts:
+            line += f", next {row.next_attempt_at:%Y-%m-%d %H:%M}Z"
+        if row.last_error and row.status != "sent":
+            line += f"  ({row.last_error})"
+        print(line)
+    return 0
+
+
+def _tickets_retry(args: argparse.Namespace) -> int:
+    from datetime import datetime, timezone
+
+    if not _ticket_repository().retry_now(args.reference, datetime.now(timezone.utc)):
+        print(f"No failed staff mail for {args.reference}.", file=sys.stderr)
+        return 1
+    print(f"{args.reference}: the mail worker sends it again now.")
+    return 0
+
+
+def _mail_worker(args: argparse.Namespace) -> int:
+    from bot.mail.__main__ import main
+
+    main(args.rest)
+    return 0
+
+
+def _mail_sink(args: argparse.Namespace) -> int:
+    from bot.mail.sink import main
+
+    main(args.rest)
+    return 0
+
+
 def _chat(args: argparse.Namespace) -> int:
     from bot.chat import chat
 
@@ -149,12 +200,18 @@ def parser() -> argparse.ArgumentParser:
     commands = root.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser(
-        "run", help="start the action server, the Rasa server and the web app"
+        "run", help="start the action server, the Rasa server, the web app and the mail worker"
     )
     run.add_argument("--rasa-port", type=int, default=defaults.rasa_port)
     run.add_argument("--action-port", type=int, default=defaults.action_port)
     run.add_argument(
         "--web-port", type=int, default=None, help="web app's port (default: WEB_PORT or 8080)"
+    )
+    run.add_argument(
+        "--mail-port",
+        type=int,
+        default=defaults.mail_port,
+        help="local SMTP sink's port when SMTP_HOST is unset",
     )
     run.add_argument("--model", type=Path, default=defaults.model)
     run.add_argument("--var-dir", type=Path, default=defaults.var_dir)
@@ -199,6 +256,29 @@ def parser() -> argparse.ArgumentParser:
     )
     delete.add_argument("address")
     actions.add_parser("purge", help="delete everything past its retention deadline")
+
+    tickets = commands.add_parser("tickets", help="staff mail of tickets: list, retry")
+    ticket_commands = tickets.add_subparsers(dest="tickets_command", required=True)
+    listing = ticket_commands.add_parser("list", help="tickets and the state of their mail")
+    which = listing.add_mutually_exclusive_group()
+    which.add_argument("--failed", action="store_true", help="only mail that failed for good")
+    which.add_argument("--pending", action="store_true", help="only mail waiting to be sent")
+    listing.set_defaults(handler=_tickets_list)
+    retry = ticket_commands.add_parser("retry", help="send a failed ticket's mail again")
+    retry.add_argument("reference", help="e.g. ASF-2026-000123")
+    retry.set_defaults(handler=_tickets_retry)
+
+    worker = commands.add_parser(
+        "mail-worker", help="send staff mail from the outbox (asf-bot run starts it)"
+    )
+    worker.add_argument("rest", nargs=argparse.REMAINDER)
+    worker.set_defaults(handler=_mail_worker)
+
+    sink = commands.add_parser(
+        "mail-sink", help="local SMTP sink writing mail to var/mail/ (asf-bot run starts it)"
+    )
+    sink.add_argument("rest", nargs=argparse.REMAINDER)
+    sink.set_defaults(handler=_mail_sink)
 
     nlp = commands.add_parser("nlp-build", help="build the Swedish spaCy pipeline")
     nlp.add_argument("rest", nargs=argparse.REMAINDER)

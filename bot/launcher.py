@@ -1,4 +1,4 @@
-"""Start the action server, the Rasa server and the web app together; stop them together."""
+"""Start the bot's servers and the mail worker together; stop them together."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -17,7 +18,7 @@ from typing import IO
 
 import yaml
 
-from bot.settings import PROJECT_ROOT
+from bot.settings import PROJECT_ROOT, Settings
 
 QUIET_ENV = {
     # No telemetry or update checks: this machine reaches no such host, and a public
@@ -43,6 +44,8 @@ class LaunchConfig:
     rasa_port: int = 5005
     action_port: int = 5055
     web_port: int = 8080
+    # The local SMTP sink's port, used only when SMTP_HOST is unset.
+    mail_port: int = 1025
     model: Path = PROJECT_ROOT / "models"
     var_dir: Path = PROJECT_ROOT / "var"
     token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
@@ -62,6 +65,10 @@ class LaunchConfig:
     def web_url(self) -> str:
         return f"http://localhost:{self.web_port}"
 
+    @property
+    def mail_dir(self) -> Path:
+        return self.var_dir / "mail"
+
 
 def write_endpoints(config: LaunchConfig) -> Path:
     """Write the endpoints file for this launch: endpoints.yml with ports and paths filled in."""
@@ -76,10 +83,33 @@ def write_endpoints(config: LaunchConfig) -> Path:
     return path
 
 
+def uses_mail_sink() -> bool:
+    """Return True when staff mail goes to the local sink (SMTP_HOST is unset)."""
+    return Settings.from_env().smtp_host is None
+
+
+def mail_commands(config: LaunchConfig) -> dict[str, list[str]]:
+    """Return the mail worker's command line, and the local sink's when SMTP_HOST is unset."""
+    if not uses_mail_sink():
+        return {"mail worker": [sys.executable, "-m", "bot.mail"]}
+    return {
+        "mail sink": [
+            sys.executable, "-m", "bot.mail.sink",
+            "--port", str(config.mail_port),
+            "--dir", str(config.mail_dir),
+        ],
+        "mail worker": [
+            sys.executable, "-m", "bot.mail",
+            "--smtp-host", "127.0.0.1",
+            "--smtp-port", str(config.mail_port),
+        ],
+    }  # fmt: skip
+
+
 def commands(config: LaunchConfig, endpoints: Path) -> dict[str, list[str]]:
     """Return the command line of each server."""
     bin_dir = Path(sys.executable).parent
-    return {
+    servers = {
         # Every server redacts its logs: the action server through bot.action_server,
         # Rasa through its logging configuration, the web app by itself.
         "action server": [
@@ -103,6 +133,13 @@ def commands(config: LaunchConfig, endpoints: Path) -> dict[str, list[str]]:
             "--rasa-url", config.rasa_url,
         ],
     }  # fmt: skip
+    return servers | mail_commands(config)
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(1)
+        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 def _get(url: str) -> int:
@@ -163,6 +200,9 @@ class Supervisor:
             "action server": lambda: _get(f"{self.config.action_url}/health") == 200,
             "Rasa server": lambda: rasa_ready(self.config),
             "web app": lambda: _get(f"{self.config.web_url}/health") == 200,
+            "mail sink": lambda: _listening(self.config.mail_port),
+            # It has no port; check_alive() notices when it stops.
+            "mail worker": lambda: True,
         }
         waiting = list(names)
         deadline = time.monotonic() + self.config.startup_timeout
@@ -206,8 +246,12 @@ class Supervisor:
                 process.wait()
 
 
-def how_to_talk(config: LaunchConfig) -> str:
+def how_to_talk(config: LaunchConfig, mail_sink: bool = True) -> str:
     """Return the lines printed once the bot is up."""
+    if mail_sink:
+        mail = f"  Staff mail:    {config.mail_dir}/  (local SMTP sink on port {config.mail_port})"
+    else:
+        mail = "  Staff mail:    sent to STAFF_EMAIL through SMTP_HOST"
     return "\n".join(
         [
             "",
@@ -215,6 +259,8 @@ def how_to_talk(config: LaunchConfig) -> str:
             f"  Web page:      {config.web_url}  (the chat widget; health: /health)",
             f"  Rasa server:   {config.rasa_url}  (REST channel: /webhooks/rest/webhook)",
             f"  Action server: {config.action_url}  (health: /health)",
+            mail,
+            "  Mail worker:   sends tickets' mail to staff (asf-bot tickets list)",
             f"  RASA_TOKEN:    {config.token}  (protects the HTTP API)",
             "",
             "Talk to the bot:",
@@ -241,7 +287,7 @@ def run(config: LaunchConfig) -> int:
     try:
         supervisor.start()
         if not supervisor.stop_requested:
-            print(how_to_talk(config), flush=True)
+            print(how_to_talk(config, uses_mail_sink()), flush=True)
         while not supervisor.stop_requested:
             supervisor.check_alive()
             time.sleep(0.5)

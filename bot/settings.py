@@ -12,10 +12,25 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # A default that keys pseudonyms on a developer's machine only: production mode
 # refuses to start without ASF_PSEUDONYM_KEY.
 DEVELOPMENT_PSEUDONYM_KEY = "development-only-pseudonym-key"
+# Staff mail on a developer's machine goes to the local SMTP sink (var/mail/), which
+# takes any address; production refuses to start without real ones.
+DEVELOPMENT_STAFF_EMAIL = "asf-staff@localhost"
+DEVELOPMENT_MAIL_FROM = "ASF-hjälpen <asf-hjalpen@localhost>"
 
 
 class SettingsError(ValueError):
     """An environment variable is missing or holds a value the bot cannot use."""
+
+
+def _flag(environ: Mapping[str, str], name: str) -> bool | None:
+    raw = environ.get(name, "").strip().lower()
+    if raw == "":
+        return None
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false, not {raw!r}")
 
 
 def _number(environ: Mapping[str, str], name: str, default: float, kind: type = int) -> float:
@@ -58,6 +73,24 @@ class Settings:
     # Per conversation: a burst of this many messages, then this many per minute.
     rate_limit_burst: int = 10
     rate_limit_per_minute: int = 30
+    # Staff mail: where tickets go and who sends them.
+    staff_email: str = DEVELOPMENT_STAFF_EMAIL
+    mail_from: str = DEVELOPMENT_MAIL_FROM
+    # The SMTP relay. No host: `asf-bot run` starts a local sink that writes var/mail/.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    # None: STARTTLS when the server offers it; True: required; False: never.
+    smtp_starttls: bool | None = None
+    smtp_timeout: float = 60.0
+    # The mail worker: how often it looks for due mail, the first retry delay (doubled
+    # on each temporary failure up to the maximum), and how long a claimed mail stays
+    # claimed before another worker may take it over (longer than any one send).
+    mail_poll_seconds: float = 5.0
+    mail_retry_seconds: float = 30.0
+    mail_retry_max_seconds: float = 3600.0
+    mail_lease_seconds: float = 300.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -68,6 +101,9 @@ class Settings:
         key = environ.get("ASF_PSEUDONYM_KEY")
         if production and not key:
             raise SettingsError("ASF_PSEUDONYM_KEY must be set when ASF_ENV=production")
+        for name in ("STAFF_EMAIL", "MAIL_FROM", "SMTP_HOST"):
+            if production and not environ.get(name, "").strip():
+                raise SettingsError(f"{name} must be set when ASF_ENV=production")
         return cls(
             content_dir=Path(environ.get("ASF_CONTENT_DIR", defaults.content_dir)),
             database_url=environ.get("DATABASE_URL", defaults.database_url),
@@ -84,5 +120,25 @@ class Settings:
             rate_limit_burst=int(_number(environ, "RATE_LIMIT_BURST", defaults.rate_limit_burst)),
             rate_limit_per_minute=int(
                 _number(environ, "RATE_LIMIT_PER_MINUTE", defaults.rate_limit_per_minute)
+            ),
+            staff_email=environ.get("STAFF_EMAIL", "").strip() or defaults.staff_email,
+            mail_from=environ.get("MAIL_FROM", "").strip() or defaults.mail_from,
+            smtp_host=environ.get("SMTP_HOST", "").strip() or None,
+            smtp_port=int(_number(environ, "SMTP_PORT", defaults.smtp_port)),
+            smtp_user=environ.get("SMTP_USER") or None,
+            smtp_password=environ.get("SMTP_PASSWORD") or None,
+            smtp_starttls=_flag(environ, "SMTP_STARTTLS"),
+            smtp_timeout=_number(environ, "SMTP_TIMEOUT", defaults.smtp_timeout, float),
+            mail_poll_seconds=_number(
+                environ, "MAIL_POLL_SECONDS", defaults.mail_poll_seconds, float
+            ),
+            mail_retry_seconds=_number(
+                environ, "MAIL_RETRY_SECONDS", defaults.mail_retry_seconds, float
+            ),
+            mail_retry_max_seconds=_number(
+                environ, "MAIL_RETRY_MAX_SECONDS", defaults.mail_retry_max_seconds, float
+            ),
+            mail_lease_seconds=_number(
+                environ, "MAIL_LEASE_SECONDS", defaults.mail_lease_seconds, float
             ),
         )

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import socket
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from bot.launcher import LaunchConfig, Supervisor
 from bot.settings import PROJECT_ROOT
@@ -21,6 +23,7 @@ os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 
 SOURCE_PAGE = PROJECT_ROOT / "docs" / "source" / "tillvaxtverket-asf-page.txt"
 MODEL = PROJECT_ROOT / "models" / "asf.tar.gz"
+POSTGRES_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 
 
 @pytest.fixture(scope="session")
@@ -35,6 +38,37 @@ def trained_model() -> Path:
     if not MODEL.exists():
         pytest.fail(f"{MODEL} is missing: run `make setup` (make test does) first")
     return MODEL
+
+
+def postgres_available() -> bool:
+    """Return True when the scale path's PostgreSQL answers on 127.0.0.1:5432."""
+    try:
+        with create_engine(POSTGRES_URL, future=True).connect():
+            return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> Iterator[str]:
+    """A migrated-from-nothing app database: a SQLite file, and PostgreSQL when running."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'app.db'}"
+        return
+    if not postgres_available():
+        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432 (the scale path is not tested)")
+    # A schema of its own for each test: test runs that share the server (another work
+    # tree, CI) never see or drop each other's tables.
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    engine = create_engine(POSTGRES_URL, future=True)
+    with engine.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        engine.dispose()
 
 
 def free_port() -> int:
@@ -55,6 +89,7 @@ def running_bot(
         rasa_port=free_port(),
         action_port=free_port(),
         web_port=free_port(),
+        mail_port=free_port(),
         model=model,
         var_dir=var_dir,
         token=token,

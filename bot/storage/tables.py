@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table
+from sqlalchemy import (
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 
 metadata = MetaData()
 
@@ -38,4 +49,40 @@ email_consents = Table(
     Column("consented_at", DateTime(timezone=True), nullable=False),
     Column("conversation_ref", String(64), nullable=False, index=True),
     Column("retain_until", DateTime(timezone=True), nullable=False, index=True),
+)
+
+# Questions handed to staff. The reference (ASF-<year>-<number>) is made from the id in
+# the same transaction that inserts the row. reply_to is set only when the visitor
+# consented to give an address; the question is kept as the visitor wrote it.
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("reference", String(32), unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("conversation_ref", String(64), nullable=False),
+    Column("question", Text, nullable=False),
+    Column("reply_to", String(254)),
+)
+
+# The durable outbox: each ticket's mail to staff, written with the ticket, sent by the
+# mail worker. status: pending -> sending (claimed until next_attempt_at, a lease) ->
+# sent, or failed on a permanent error; temporary errors go back to pending with
+# next_attempt_at pushed out (exponential backoff).
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ticket_id", Integer, ForeignKey("tickets.id"), nullable=False, unique=True),
+    Column("message_id", String(255), nullable=False, unique=True),
+    Column("mail_from", String(254), nullable=False),
+    Column("mail_to", String(254), nullable=False),
+    Column("message", LargeBinary, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("last_error", String(500)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    Index("ix_outbox_due", "status", "next_attempt_at"),
 )

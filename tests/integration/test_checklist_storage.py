@@ -12,33 +12,8 @@ from bot.checklist_service import ChecklistService
 from bot.storage.checklists import ChecklistRepository
 from bot.storage.migrate import upgrade
 
-POSTGRES_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 CONVERSATION_ID = "visitor-4f1c2a"
 TABLES = "checklist_results, email_consents, alembic_version"
-
-
-def postgres_available() -> bool:
-    try:
-        with create_engine(POSTGRES_URL, future=True).connect():
-            return True
-    except Exception:
-        return False
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'app.db'}"
-        return
-    if not postgres_available():
-        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432 (the scale path is not tested)")
-    engine = create_engine(POSTGRES_URL, future=True)
-    with engine.begin() as connection:
-        connection.execute(text(f"DROP TABLE IF EXISTS {TABLES}"))
-    yield POSTGRES_URL
-    with engine.begin() as connection:
-        connection.execute(text(f"DROP TABLE IF EXISTS {TABLES}"))
-    engine.dispose()
 
 
 def service_for(url: str, when: datetime) -> tuple[ChecklistService, ChecklistRepository]:

@@ -170,17 +170,37 @@ def test_a_founder_completes_the_checklist_and_it_is_stored_anonymously(bot, dat
     assert sender not in everything
 
 
-def test_asf_bot_run_starts_the_web_app_prints_its_url_first_and_stops_all_on_ctrl_c(
+def test_a_tickets_mail_reaches_the_local_sink_through_the_running_mail_worker(bot, database_url):
+    from sqlalchemy import create_engine
+
+    from bot.storage.tickets import TicketRepository
+    from bot.ticket_service import TicketService
+
+    engine = create_engine(database_url, future=True)
+    service = TicketService(
+        TicketRepository(engine), "test-key", "ASF-hjälpen <bot@example.se>", "staff@example.se"
+    )
+    ticket = service.create_ticket("Kan jag prata med en handläggare?", [], None, "running-1")
+    engine.dispose()
+    mail = bot.mail_dir / f"{ticket.reference}.eml"
+    deadline = time.monotonic() + 60
+    while not mail.exists() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert mail.exists(), f"{mail} was not written"
+    assert f"[{ticket.reference}]".encode() in mail.read_bytes()
+
+
+def test_asf_bot_run_starts_the_web_app_and_mail_prints_its_url_first_and_stops_all_on_ctrl_c(
     trained_model, tmp_path
 ):
-    rasa_port, action_port, web_port = free_port(), free_port(), free_port()
-    env = {k: v for k, v in os.environ.items() if k != "RASA_TOKEN"}
+    rasa_port, action_port, web_port, mail_port = free_port(), free_port(), free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("RASA_TOKEN", "SMTP_HOST")}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'app.db'}"
     process = subprocess.Popen(
         [
             sys.executable, "-m", "bot", "run",
             "--rasa-port", str(rasa_port), "--action-port", str(action_port),
-            "--web-port", str(web_port),
+            "--web-port", str(web_port), "--mail-port", str(mail_port),
             "--model", str(trained_model), "--var-dir", str(tmp_path),
         ],
         cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
@@ -202,6 +222,13 @@ def test_asf_bot_run_starts_the_web_app_prints_its_url_first_and_stops_all_on_ct
         first_line = printed[running:].splitlines()[1].split()
         assert first_line[:3] == ["Web", "page:", f"http://localhost:{web_port}"], printed
         assert status(f"http://localhost:{web_port}/health") == 200
+        # Without SMTP_HOST, staff mail goes to the local sink, and the lines say where.
+        assert f"Staff mail:    {tmp_path / 'mail'}/  (local SMTP sink on port {mail_port})" in (
+            printed
+        )
+        assert "Mail worker:" in printed
+        with socket.socket() as s:
+            assert s.connect_ex(("127.0.0.1", mail_port)) == 0
         replies = chat_through_the_web_app(
             f"http://localhost:{web_port}", "asf-bot-run-session-01", "hej"
         )["replies"]
@@ -216,7 +243,7 @@ def test_asf_bot_run_starts_the_web_app_prints_its_url_first_and_stops_all_on_ct
         # `asf-bot run` applied the migrations before starting.
         with sqlite3.connect(tmp_path / "app.db") as db:
             assert db.execute("SELECT COUNT(*) FROM checklist_results").fetchone() == (0,)
-        for port in (rasa_port, action_port, web_port):
+        for port in (rasa_port, action_port, web_port, mail_port):
             with socket.socket() as s:
                 assert s.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still open"
     finally:

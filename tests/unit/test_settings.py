@@ -28,7 +28,55 @@ def test_the_environment_moves_content_and_database():
 def test_production_refuses_to_start_without_a_pseudonym_key():
     with pytest.raises(SettingsError, match="ASF_PSEUDONYM_KEY"):
         Settings.from_env({"ASF_ENV": "production"})
-    assert Settings.from_env({"ASF_ENV": "production", "ASF_PSEUDONYM_KEY": "k"}).production
+    production = {
+        "ASF_ENV": "production",
+        "ASF_PSEUDONYM_KEY": "k",
+        "STAFF_EMAIL": "asf@example.se",
+        "MAIL_FROM": "ASF-hjälpen <noreply@example.se>",
+        "SMTP_HOST": "smtp.example.se",
+    }
+    assert Settings.from_env(production).production
+
+
+@pytest.mark.parametrize("name", ["STAFF_EMAIL", "MAIL_FROM", "SMTP_HOST"])
+def test_production_refuses_to_start_without_real_staff_mail_settings(name):
+    environ = {
+        "ASF_ENV": "production",
+        "ASF_PSEUDONYM_KEY": "k",
+        "STAFF_EMAIL": "asf@example.se",
+        "MAIL_FROM": "noreply@example.se",
+        "SMTP_HOST": "smtp.example.se",
+    }
+    del environ[name]
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env(environ)
+
+
+def test_staff_mail_goes_to_the_local_sink_by_default():
+    settings = Settings.from_env({})
+    assert settings.smtp_host is None
+    assert settings.staff_email and settings.mail_from
+    assert settings.smtp_starttls is None
+
+
+def test_the_smtp_relay_is_configured_by_environment():
+    settings = Settings.from_env(
+        {
+            "STAFF_EMAIL": "asf@example.se",
+            "MAIL_FROM": "noreply@example.se",
+            "SMTP_HOST": "smtp.example.se",
+            "SMTP_PORT": "587",
+            "SMTP_USER": "bot",
+            "SMTP_PASSWORD": "secret",
+            "SMTP_STARTTLS": "true",
+        }
+    )
+    assert (settings.smtp_host, settings.smtp_port) == ("smtp.example.se", 587)
+    assert (settings.smtp_user, settings.smtp_password) == ("bot", "secret")
+    assert settings.smtp_starttls is True
+    assert settings.staff_email == "asf@example.se"
+    with pytest.raises(SettingsError, match="SMTP_STARTTLS"):
+        Settings.from_env({"SMTP_STARTTLS": "kanske"})
 
 
 def test_the_web_app_has_safe_local_defaults():
