@@ -26,11 +26,11 @@ from bot.settings import PROJECT_ROOT
 from bot.storage.consents import ConsentRepository
 from bot.storage.conversations import ConversationRepository
 from bot.storage.migrate import upgrade
-from tests.integration.test_checklist_storage import POSTGRES_URL, postgres_available
+from tests.conftest import POSTGRES_URL, postgres_available
 
 KEY = "test-key"
 DAY = datetime(2026, 11, 28, 10, 0, tzinfo=timezone.utc)
-TABLES = "email_consents, checklist_results, alembic_version, events"
+TABLES = "outbox, tickets, email_consents, checklist_results, alembic_version, events"
 
 
 class Clock:
