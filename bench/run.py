@@ -1,0 +1,195 @@
+"""`make bench`: our pipeline beside Rasa's default pipeline, written to bench/results/.
+
+Trains both pipelines on the same data, times training, runs each model behind the REST
+channel to time the first answer and load it at 1 and 20 concurrent conversations,
+scores both on the held-out set and in Rasa's cross-validation, and compares feature
+variants of our pipeline and fallback thresholds. `--quick` is a smoke run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import signal
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from bench import commands, console, steps
+from bench.collect import Measured, collect, relative
+from bench.contention import Contention
+from bench.examples import example_texts
+from bench.figures import DEFAULT, OURS, BenchResults
+from bench.machine import describe
+from bench.prepare import RESPONSE_SELECTOR, Prepared, prepare
+from bench.processes import require_free_ports
+from bench.report import features_markdown, summary_markdown
+from bench.server import bench_ports, measure_server
+from bench.settings import RASA_ENV, BenchError, BenchSettings
+from bench.snapshot import snapshot_dir, take_snapshot
+
+# Above this share of the CPU taken by other processes, a timed step is announced as such.
+QUIET_LIMIT = 0.15
+
+
+def check_prerequisites(settings: BenchSettings) -> None:
+    """Fail early, before any training, when the bench cannot finish."""
+    for path in (settings.our_config, settings.default_config, settings.heldout):
+        if not path.exists():
+            raise BenchError(f"{relative(path)} is missing")
+    require_free_ports(bench_ports(settings))
+
+
+def quiet(contention: Contention) -> None:
+    """Before a timed step, give other processes on a shared machine time to settle."""
+    share = contention.wait_for_quiet(limit=QUIET_LIMIT)
+    if share >= QUIET_LIMIT:
+        console.say(f"  other processes use {share:.0%} of the CPU; timing anyway")
+
+
+def timed_steps(settings: BenchSettings, prepared: Prepared, measured: Measured) -> None:
+    """Build, train and serve, one step at a time with nothing of ours beside it."""
+    contention = measured.contention
+    console.say("building our spaCy pipeline from the data (as make setup does)")
+    quiet(contention)
+    with contention.measure("spaCy build"):
+        measured.spacy_seconds = steps.build_spacy(settings, snapshot_dir(settings) / "sv_asf")
+    for name in (OURS, DEFAULT):
+        console.say(f"training {name} (rasa train --force)")
+        quiet(contention)
+        with contention.measure(f"{name} training"):
+            trained = steps.train_full(settings, prepared.configs[name], name)
+        measured.trained[name] = trained
+        console.say(f"  {trained.seconds:.0f} s, {trained.size / 1e6:.1f} MB")
+    texts = example_texts(settings.heldout)
+    for name, trained in measured.trained.items():
+        ports = "/".join(str(port) for port in bench_ports(settings).values())
+        console.say(f"serving the {name} model on ports {ports}")
+        quiet(contention)
+        log = settings.work_dir / "logs" / f"server-{name}.log"
+        with contention.measure(f"{name} server"), console.output_to(log):
+            server = measure_server(settings, trained.model, name, texts)
+        measured.servers[name] = server
+        level = server.levels[-1]
+        console.say(
+            f"  first answer {server.first_answer_seconds:.1f} s; at {level.concurrency} "
+            f"conversations {level.throughput:.1f} msg/s, p95 {level.p95 * 1000:.0f} ms"
+        )
+
+
+def accuracy_steps(settings: BenchSettings, prepared: Prepared, measured: Measured) -> None:
+    """Train the NLU variants, cross-validate ours and parse the held-out sets."""
+    for name in prepared.variants:
+        data = prepared.selector_data if name == RESPONSE_SELECTOR else settings.nlu_data
+        console.say(f"training NLU variant {name}")
+        measured.variants[name] = steps.train_nlu(settings, prepared.configs[name], data, name)
+    if settings.cross_validation:
+        console.say(f"cross-validating {OURS} ({settings.folds} folds)")
+        measured.cross_validations[OURS] = steps.cross_validate(
+            settings, prepared.configs[OURS], OURS
+        )
+    console.say("parsing the held-out sets with every model")
+    models = {name: t.model for name, t in {**measured.trained, **measured.variants}.items()}
+    datasets = [settings.heldout] + ([settings.unclear] if settings.unclear.exists() else [])
+    measured.predictions = steps.parse_sets(settings, models, datasets)
+
+
+def parallel_accuracy_steps(
+    settings: BenchSettings, prepared: Prepared, measured: Measured
+) -> None:
+    """Accuracy steps, two at a time: the default pipeline's cross-validation is the long one."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        default_cv = None
+        if settings.cross_validation:
+            console.say(f"cross-validating {DEFAULT} ({settings.folds} folds) alongside")
+            config = prepared.configs[DEFAULT]
+            default_cv = pool.submit(steps.cross_validate, settings, config, DEFAULT)
+        rest = pool.submit(accuracy_steps, settings, prepared, measured)
+        try:
+            rest.result()
+            if default_cv:
+                measured.cross_validations[DEFAULT] = default_cv.result()
+        except BaseException:
+            commands.kill_all()
+            raise
+
+
+def run_bench(source: BenchSettings) -> BenchResults:
+    """Run every step and return the results."""
+    started = time.perf_counter()
+    check_prerequisites(source)
+    measured = Measured(machine=describe(), contention=Contention())
+    # The repository may change while the bench runs; every step reads these copies.
+    settings = take_snapshot(source)
+    prepared = prepare(settings, snapshot_dir(settings) / "sv_asf")
+    timed_steps(settings, prepared, measured)
+    parallel_accuracy_steps(settings, prepared, measured)
+    return collect(settings, source, prepared, measured, time.perf_counter() - started)
+
+
+def write_reports(results: BenchResults, folder: Path) -> list[Path]:
+    """Write summary.md and features.md."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in (
+        ("summary.md", summary_markdown(results)),
+        ("features.md", features_markdown(results)),
+    ):
+        path = folder / name
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    # SystemExit unwinds through every finally block, which stop the servers.
+    raise SystemExit(128 + signum)
+
+
+def parse_args(argv: list[str] | None) -> BenchSettings:
+    """Settings from the command line."""
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fast smoke run (to bench/work)")
+    parser.add_argument("--rasa-port", type=int, default=BenchSettings.rasa_port)
+    parser.add_argument("--action-port", type=int, default=BenchSettings.action_port)
+    parser.add_argument("--web-port", type=int, default=BenchSettings.web_port)
+    parser.add_argument("--results-dir", type=Path, help="where the Markdown files go")
+    args = parser.parse_args(argv)
+    settings = BenchSettings(
+        rasa_port=args.rasa_port, action_port=args.action_port, web_port=args.web_port
+    )
+    if args.quick:
+        settings = settings.quick_variant()
+    if args.results_dir:
+        settings = dataclasses.replace(settings, results_dir=args.results_dir)
+    return settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line entry point."""
+    settings = parse_args(argv)
+    os.environ.update(RASA_ENV)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    try:
+        results = run_bench(settings)
+    except BenchError as error:
+        console.say(f"failed: {error}")
+        return 1
+    except KeyboardInterrupt:
+        console.say("interrupted")
+        return 130
+    except SystemExit:
+        console.say("stopped")
+        raise
+    finally:
+        commands.kill_all()
+    for path in write_reports(results, settings.results_dir):
+        console.say(f"wrote {relative(path)}")
+    console.say(f"done in {results.runtime_seconds / 60:.1f} min")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""The benchmark's figures from hand-made predictions."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.metrics import (
+    FALLBACK,
+    macro_f1,
+    pairs_of,
+    percentile,
+    predicted_topic,
+    score,
+    sweep_row,
+    with_fallback,
+)
+
+
+def parsed(gold: str, ranking: list[tuple[str, float]], threshold: float = 0.5) -> dict:
+    """A parse as nlu_eval stores it, with FallbackClassifier applied at `threshold`."""
+    entries = [{"name": name, "confidence": c} for name, c in ranking]
+    top = entries[0]
+    if top["confidence"] < threshold:
+        entries = [{"name": FALLBACK, "confidence": threshold}, *entries]
+    return {
+        "text": "x",
+        "gold": gold,
+        "intent": entries[0]["name"],
+        "confidence": entries[0]["confidence"],
+        "ranking": entries,
+        "selected": None,
+    }
+
+
+def test_a_fallback_counts_as_wrong_but_is_no_class_of_its_own():
+    pairs = [("greet", "greet"), ("greet", FALLBACK), ("thank", "thank"), ("thank", "thank")]
+    scores = score(pairs)
+    assert scores.accuracy == 0.75
+    assert scores.fallback_rate == 0.25
+    assert scores.wrong_rate == 0.0
+    # greet: P=1, R=0.5 -> F1 2/3; thank: F1 1.
+    assert scores.macro_f1 == pytest.approx((2 / 3 + 1) / 2)
+
+
+def test_macro_f1_is_zero_for_a_label_never_predicted():
+    assert macro_f1([("a", "b"), ("b", "b")]) == pytest.approx((0 + 2 / 3) / 2)
+
+
+def test_the_fallback_is_reapplied_from_the_classifiers_own_ranking():
+    prediction = parsed("greet", [("greet", 0.45), ("thank", 0.30)])
+    assert prediction["intent"] == FALLBACK
+    assert with_fallback(prediction, 0.4, 0.0) == "greet"
+    assert with_fallback(prediction, 0.46, 0.0) == FALLBACK
+    assert with_fallback(prediction, 0.4, 0.2) == FALLBACK
+
+
+def test_the_sweep_separates_in_scope_out_of_scope_and_unclear():
+    heldout = [
+        parsed("greet", [("greet", 0.9), ("thank", 0.05)]),
+        parsed("thank", [("greet", 0.4), ("thank", 0.35)]),
+        parsed("out_of_scope", [("out_of_scope", 0.6), ("greet", 0.2)]),
+        parsed("out_of_scope", [("greet", 0.35), ("out_of_scope", 0.3)]),
+    ]
+    unclear = [parsed(FALLBACK, [("help", 0.45), ("greet", 0.1)])]
+    low = sweep_row(heldout, unclear, 0.3, 0.0)
+    assert low.in_scope_wrong == 0.5
+    assert low.oos_topic == 0.5
+    assert low.unclear_fallback == 0.0
+    high = sweep_row(heldout, unclear, 0.5, 0.0)
+    assert high.in_scope_fallback == 0.5
+    assert high.answered_accuracy == 1.0
+    assert high.oos_out_of_scope == 0.5
+    assert high.oos_fallback == 0.5
+    assert high.unclear_fallback == 1.0
+
+
+def test_a_retrieval_intent_is_scored_by_the_topic_its_selector_picked():
+    prediction = parsed("films", [("faq", 0.9), ("greet", 0.05)])
+    prediction["selected"] = {"key": "faq/films", "confidence": 0.8}
+    assert pairs_of([prediction], predicted_topic) == [("films", "films")]
+
+
+def test_percentiles_interpolate_like_numpy():
+    assert percentile([1.0, 2.0, 3.0, 4.0], 50) == 2.5
+    assert percentile([1.0, 2.0, 3.0, 4.0], 95) == pytest.approx(3.85)
