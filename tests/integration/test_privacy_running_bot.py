@@ -21,7 +21,8 @@ from bot.launcher import LaunchConfig, Supervisor
 from bot.pseudonym import conversation_ref
 from bot.settings import DEVELOPMENT_PSEUDONYM_KEY, PROJECT_ROOT
 from bot.storage.migrate import upgrade
-from tests.integration.test_running_bot import chat_through_the_web_app, free_port
+from tests.conftest import free_port
+from tests.integration.test_running_bot import chat_through_the_web_app
 
 TOKEN = "privacy-test-token"
 STATEMENT = "Om du fyller i din e-postadress sparas den hos Tillväxtverket"
@@ -58,6 +59,7 @@ def bot(trained_model, tmp_path_factory):
         rasa_port=free_port(),
         action_port=free_port(),
         web_port=free_port(),
+        mail_port=free_port(),
         model=trained_model,
         var_dir=tmp_path_factory.mktemp("var"),
         token=TOKEN,
@@ -175,7 +177,13 @@ def test_no_log_of_any_process_holds_what_visitors_typed(bot):
         path.name: path.read_text(encoding="utf-8", errors="replace")
         for path in sorted(config.log_dir.glob("*.log"))
     }
-    assert set(logs) == {"Rasa-server.log", "action-server.log", "web-app.log"}
+    assert set(logs) == {
+        "Rasa-server.log",
+        "action-server.log",
+        "web-app.log",
+        "mail-sink.log",
+        "mail-worker.log",
+    }
     # Rasa logs every message at DEBUG: redacted, so the test would have seen a leak.
     assert "[e-postadress]" in logs["Rasa-server.log"]
     assert {name: leaks(text) for name, text in logs.items()} == {name: [] for name in logs}
