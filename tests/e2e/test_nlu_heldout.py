@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.metrics import macro_f1
 from bot.settings import PROJECT_ROOT
 
 HELDOUT = PROJECT_ROOT / "tests" / "nlu" / "heldout.yml"
@@ -41,17 +42,6 @@ def predict(trained_model):
         return asyncio.run(run())
 
     return parse
-
-
-def macro_f1(pairs: list[tuple[str, str]]) -> float:
-    labels = {expected for expected, _ in pairs}
-    scores = []
-    for label in labels:
-        tp = sum(e == p == label for e, p in pairs)
-        fp = sum(p == label != e for e, p in pairs)
-        fn = sum(e == label != p for e, p in pairs)
-        scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
-    return sum(scores) / len(scores)
 
 
 @pytest.fixture(scope="module")
