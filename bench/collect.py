@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.contention import Contention
+from bench.crossval import CrossValidation
 from bench.figures import DEFAULT, OURS, BenchResults, FeatureRow, PipelineFigures
 from bench.machine import Machine
 from bench.metrics import (
@@ -20,7 +21,7 @@ from bench.metrics import (
 from bench.prepare import RESPONSE_SELECTOR, Prepared, fallback_settings
 from bench.server import ServerResult
 from bench.settings import BenchSettings
-from bench.steps import CrossValidation, Trained
+from bench.steps import Trained
 from bench.variants import load_config
 from bot.settings import PROJECT_ROOT
 
@@ -107,4 +108,5 @@ def collect(
         unclear_examples=len(ours_unclear),
         messages_per_level=settings.messages_per_level,
         conversation_length=settings.conversation_length,
+        folds=settings.folds,
     )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bench.crossval import CrossValidation
 from bench.load import LoadResult
 from bench.machine import Machine
 from bench.metrics import IntentScores, SweepRow
 from bench.server import ServerResult
-from bench.steps import CrossValidation, Trained
+from bench.steps import Trained
 
 OURS = "ours"
 DEFAULT = "default"
@@ -69,6 +70,7 @@ class BenchResults:
     unclear_examples: int
     messages_per_level: int
     conversation_length: int
+    folds: int
 
 
 @dataclass(frozen=True)

@@ -173,10 +173,12 @@ def _methods(results: BenchResults) -> list[str]:
         "- Held-out: `tests/nlu/heldout.yml`, never trained on, parsed by the trained model "
         "(`bench/nlu_eval.py`). A prediction of `nlu_fallback` counts as wrong; macro F1 "
         "averages over the gold intents, as Rasa's intent report does.",
-        "- Cross-validation: Rasa's own (`rasa test nlu --cross-validation`) on `data/nlu`, "
-        "numpy seeded so both pipelines get the same folds; the pooled figures are from "
-        "its `intent_report.json`, the fold mean from its log. Our spaCy lemma table is "
-        "built from all of `data/nlu`, test folds included (a dictionary lookup, no labels).",
+        "- Cross-validation: Rasa's own (`rasa test nlu --cross-validation --folds "
+        f"{results.folds}`) on `data/nlu`, with numpy seeded so that both pipelines get the "
+        "same folds; each fold runs in its own process (`bench/seeded_rasa.py --fold`), two "
+        "at a time. The fold mean is from each fold's `intent_report.json`, the pooled "
+        "figures from all folds' successes and errors files. Our spaCy lemma table is built "
+        "from all of `data/nlu`, test folds included (a dictionary lookup, no labels).",
         "- Training: wall clock of `rasa train --force` with `RASA_MAX_CACHE_SIZE=0`, and "
         "the CPU time it used (hardly affected by other processes). Our pipeline also needs "
         "its spaCy pipeline, which `make setup` builds into `build/sv_asf` (the bench "

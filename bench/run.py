@@ -14,14 +14,18 @@ import os
 import signal
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from bench import commands, console, steps
 from bench.collect import Measured, collect, relative
 from bench.contention import Contention
+from bench.crossval import combine, run_fold
 from bench.examples import example_texts
 from bench.figures import DEFAULT, OURS, BenchResults
+from bench.jobs import run_jobs
 from bench.machine import describe
 from bench.prepare import RESPONSE_SELECTOR, Prepared, prepare
 from bench.processes import require_free_ports
@@ -29,6 +33,7 @@ from bench.report import features_markdown, summary_markdown
 from bench.server import bench_ports, measure_server
 from bench.settings import RASA_ENV, BenchError, BenchSettings
 from bench.snapshot import snapshot_dir, take_snapshot
+from bench.steps import Trained
 
 # Above this share of the CPU taken by other processes, a timed step is announced as such.
 QUIET_LIMIT = 0.15
@@ -80,40 +85,41 @@ def timed_steps(settings: BenchSettings, prepared: Prepared, measured: Measured)
 
 
 def accuracy_steps(settings: BenchSettings, prepared: Prepared, measured: Measured) -> None:
-    """Train the NLU variants, cross-validate ours and parse the held-out sets."""
-    for name in prepared.variants:
-        data = prepared.selector_data if name == RESPONSE_SELECTOR else settings.nlu_data
-        console.say(f"training NLU variant {name}")
-        measured.variants[name] = steps.train_nlu(settings, prepared.configs[name], data, name)
-    if settings.cross_validation:
-        console.say(f"cross-validating {OURS} ({settings.folds} folds)")
-        measured.cross_validations[OURS] = steps.cross_validate(
-            settings, prepared.configs[OURS], OURS
+    """Cross-validate, train the NLU variants, then parse the held-out sets with every model."""
+    # Nothing here is timed, so the steps run two at a time, longest first: the default
+    # pipeline's folds (DIET, 100 epochs) and the response selector take most of the time.
+    jobs: dict[str, Callable[[], Any]] = {}
+    folds = range(settings.folds) if settings.cross_validation else range(0)
+    for index in folds:
+        jobs[f"{DEFAULT} fold {index}"] = partial(
+            run_fold, settings, prepared.configs[DEFAULT], DEFAULT, index
         )
+    variants = sorted(prepared.variants, key=lambda name: name != RESPONSE_SELECTOR)
+    for name in variants[:1]:
+        jobs[f"NLU variant {name}"] = partial(_train_variant, settings, prepared, name)
+    for index in folds:
+        jobs[f"{OURS} fold {index}"] = partial(
+            run_fold, settings, prepared.configs[OURS], OURS, index
+        )
+    for name in variants[1:]:
+        jobs[f"NLU variant {name}"] = partial(_train_variant, settings, prepared, name)
+    results = run_jobs(jobs, workers=2)
+    for name in variants:
+        measured.variants[name] = results[f"NLU variant {name}"]
+    if settings.cross_validation:
+        for pipeline in (OURS, DEFAULT):
+            measured.cross_validations[pipeline] = combine(
+                [results[f"{pipeline} fold {index}"] for index in folds]
+            )
     console.say("parsing the held-out sets with every model")
     models = {name: t.model for name, t in {**measured.trained, **measured.variants}.items()}
     datasets = [settings.heldout] + ([settings.unclear] if settings.unclear.exists() else [])
     measured.predictions = steps.parse_sets(settings, models, datasets)
 
 
-def parallel_accuracy_steps(
-    settings: BenchSettings, prepared: Prepared, measured: Measured
-) -> None:
-    """Accuracy steps, two at a time: the default pipeline's cross-validation is the long one."""
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        default_cv = None
-        if settings.cross_validation:
-            console.say(f"cross-validating {DEFAULT} ({settings.folds} folds) alongside")
-            config = prepared.configs[DEFAULT]
-            default_cv = pool.submit(steps.cross_validate, settings, config, DEFAULT)
-        rest = pool.submit(accuracy_steps, settings, prepared, measured)
-        try:
-            rest.result()
-            if default_cv:
-                measured.cross_validations[DEFAULT] = default_cv.result()
-        except BaseException:
-            commands.kill_all()
-            raise
+def _train_variant(settings: BenchSettings, prepared: Prepared, name: str) -> Trained:
+    data = prepared.selector_data if name == RESPONSE_SELECTOR else settings.nlu_data
+    return steps.train_nlu(settings, prepared.configs[name], data, name)
 
 
 def run_bench(source: BenchSettings) -> BenchResults:
@@ -125,7 +131,7 @@ def run_bench(source: BenchSettings) -> BenchResults:
     settings = take_snapshot(source)
     prepared = prepare(settings, snapshot_dir(settings) / "sv_asf")
     timed_steps(settings, prepared, measured)
-    parallel_accuracy_steps(settings, prepared, measured)
+    accuracy_steps(settings, prepared, measured)
     return collect(settings, source, prepared, measured, time.perf_counter() - started)
 
 

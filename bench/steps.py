@@ -1,10 +1,8 @@
-"""The benchmark's Rasa steps: train, cross-validate and parse the held-out sets."""
+"""The benchmark's Rasa steps: build, train, and parse the held-out sets."""
 
 from __future__ import annotations
 
 import json
-import math
-import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +14,6 @@ from bench.settings import BenchError, BenchSettings
 
 # Generous limits: a step that hangs must not hang the benchmark.
 TRAIN_TIMEOUT = 30 * 60
-CROSS_VALIDATION_TIMEOUT = 60 * 60
 EVAL_TIMEOUT = 20 * 60
 
 
@@ -28,19 +25,6 @@ class Trained:
     seconds: float
     cpu_seconds: float
     size: int
-
-
-@dataclass(frozen=True)
-class CrossValidation:
-    """Rasa's cross-validation figures for one pipeline."""
-
-    folds: int
-    fold_accuracy_mean: float
-    fold_accuracy_std: float
-    accuracy: float
-    macro_f1: float
-    examples: int
-    seconds: float
 
 
 def train_full(settings: BenchSettings, config: Path, name: str) -> Trained:
@@ -75,41 +59,6 @@ def build_spacy(settings: BenchSettings, output: Path) -> float:
         "--data", str(settings.nlu_data), "--output", str(output),
     ]  # fmt: skip
     return commands.run(argv, settings.work_dir / "logs" / "spacy-build.log", TRAIN_TIMEOUT).seconds
-
-
-_FOLD_ACCURACY = re.compile(r"test Accuracy: ([0-9.]+) \(([0-9.]+)\)")
-
-
-def fold_accuracy(log: str) -> tuple[float, float]:
-    """Mean and standard deviation of the folds' intent accuracy, from Rasa's CV log."""
-    # The intent section comes first; entity extractors log a "test Accuracy" of their own.
-    intents = log.rpartition("Intent evaluation results")[2].split("evaluation results")[0]
-    found = _FOLD_ACCURACY.search(intents)
-    return (float(found[1]), float(found[2])) if found else (math.nan, math.nan)
-
-
-def cross_validate(settings: BenchSettings, config: Path, name: str) -> CrossValidation:
-    """Rasa's own k-fold cross-validation on the NLU data, with seeded folds."""
-    out = settings.work_dir / "cv" / name
-    argv = commands.seeded_rasa_argv(
-        settings.fold_seed,
-        "test", "nlu", "--nlu", str(settings.nlu_data), "--cross-validation",
-        "--folds", str(settings.folds), "--config", str(config), "--out", str(out),
-        "--no-plot",
-    )  # fmt: skip
-    log = settings.work_dir / "logs" / f"cv-{name}.log"
-    finished = commands.run(argv, log, CROSS_VALIDATION_TIMEOUT)
-    report = json.loads((out / "intent_report.json").read_text(encoding="utf-8"))
-    mean, std = fold_accuracy(log.read_text(encoding="utf-8", errors="replace"))
-    return CrossValidation(
-        folds=settings.folds,
-        fold_accuracy_mean=mean,
-        fold_accuracy_std=std,
-        accuracy=float(report["accuracy"]),
-        macro_f1=float(report["macro avg"]["f1-score"]),
-        examples=int(report["macro avg"]["support"]),
-        seconds=finished.seconds,
-    )
 
 
 def parse_sets(
