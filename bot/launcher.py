@@ -108,7 +108,6 @@ def mail_commands(config: LaunchConfig) -> dict[str, list[str]]:
 
 def commands(config: LaunchConfig, endpoints: Path) -> dict[str, list[str]]:
     """Return the command line of each server."""
-    bin_dir = Path(sys.executable).parent
     servers = {
         # Every server redacts its logs: the action server through bot.action_server,
         # Rasa through its logging configuration, the web app by itself.
@@ -118,7 +117,7 @@ def commands(config: LaunchConfig, endpoints: Path) -> dict[str, list[str]]:
             "--port", str(config.action_port),
         ],
         "Rasa server": [
-            str(bin_dir / "rasa"), "run",
+            sys.executable, "-m", "bot.rasa_server", "run",
             "--model", str(config.model),
             "--endpoints", str(endpoints),
             "--credentials", str(PROJECT_ROOT / "credentials.yml"),
