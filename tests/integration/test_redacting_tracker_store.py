@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import create_tracker_store
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
@@ -94,11 +95,39 @@ def test_a_tracker_read_back_has_the_redacted_values_and_new_events_are_appended
     asyncio.run(store.save(visitor_turn(domain)))
     tracker = asyncio.run(store.retrieve("visitor"))
     assert tracker.get_slot("email_address") == "[e-postadress]"
-    tracker.update(UserUttered("tack", {"name": "thank", "confidence": 1.0}))
+    tracker.update(UserUttered("tack! ring mig på 070-765 43 21", {"name": "thank"}))
     asyncio.run(store.save(tracker))
     with sqlite3.connect(db) as connection:
         types = [t for (t,) in connection.execute("SELECT type_name FROM events ORDER BY id")]
     assert types == ["action", "user", "slot", "slot", "bot", "action", "user"]
+    # A later turn's personal data is redacted as well.
+    assert "070-765 43 21" not in rows(db)
+    retrieved = asyncio.run(store.retrieve("visitor"))
+    assert retrieved.latest_message.text == "tack! ring mig på [telefonnummer]"
+
+
+class CollectingBroker(EventBroker):
+    """An event broker that keeps what it is given."""
+
+    def __init__(self) -> None:
+        self.published: list[dict] = []
+
+    def publish(self, event: dict) -> None:
+        self.published.append(event)
+
+
+def test_an_event_broker_is_given_only_redacted_events(domain, db):
+    broker = CollectingBroker()
+    store = RedactingSQLTrackerStore(
+        domain=domain, event_broker=broker, dialect="sqlite", db=str(db)
+    )
+    asyncio.run(store.save(visitor_turn(domain)))
+    store.engine.dispose()
+    published = repr(broker.published)
+    assert len(broker.published) == 6
+    for value in PERSONAL:
+        assert value not in published
+    assert "[e-postadress]" in published
 
 
 def test_a_conversation_whose_visitor_asked_for_deletion_is_deleted_whole(store, domain, db):
