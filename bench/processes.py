@@ -39,7 +39,7 @@ def require_free_ports(ports: dict[str, int], wait: float = 0.0) -> None:
         listing = ", ".join(f"{port} ({name})" for name, port in taken.items())
         raise BenchError(
             f"port {listing} is already in use. Stop whatever listens there, or pick "
-            "other ports with --rasa-port, --action-port and --web-port."
+            "other ports with --rasa-port, --action-port, --web-port and --mail-port."
         )
 
 

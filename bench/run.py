@@ -161,10 +161,14 @@ def parse_args(argv: list[str] | None) -> BenchSettings:
     parser.add_argument("--rasa-port", type=int, default=BenchSettings.rasa_port)
     parser.add_argument("--action-port", type=int, default=BenchSettings.action_port)
     parser.add_argument("--web-port", type=int, default=BenchSettings.web_port)
+    parser.add_argument("--mail-port", type=int, default=BenchSettings.mail_port)
     parser.add_argument("--results-dir", type=Path, help="where the Markdown files go")
     args = parser.parse_args(argv)
     settings = BenchSettings(
-        rasa_port=args.rasa_port, action_port=args.action_port, web_port=args.web_port
+        rasa_port=args.rasa_port,
+        action_port=args.action_port,
+        web_port=args.web_port,
+        mail_port=args.mail_port,
     )
     if args.quick:
         settings = settings.quick_variant()

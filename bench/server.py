@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
+import os
 import random
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from bench.load import LoadResult, first_reply, parse_latencies, run_level
 from bench.processes import Memory, memory, require_free_ports
 from bench.settings import BenchError, BenchSettings
 from bot.launcher import LaunchConfig, LaunchError, Supervisor
+from bot.storage.migrate import upgrade
 
 FIRST_MESSAGE = "hej"
 WARMUP_CONCURRENCY = 4
@@ -36,27 +38,49 @@ class ServerResult:
 
 def bench_ports(settings: BenchSettings) -> dict[str, int]:
     """The ports the launcher's servers will listen on, by server."""
-    ports = {"Rasa server": settings.rasa_port, "action server": settings.action_port}
-    if "web_port" in {f.name for f in dataclasses.fields(LaunchConfig)}:
-        ports["web app"] = settings.web_port
-    return ports
+    return {
+        "Rasa server": settings.rasa_port,
+        "action server": settings.action_port,
+        "web app": settings.web_port,
+        "mail sink": settings.mail_port,
+    }
 
 
 def _launch_config(settings: BenchSettings, model: Path, name: str) -> LaunchConfig:
     var_dir = settings.work_dir / "var" / name
-    # A fresh tracker database per run: earlier conversations would slow the store down.
+    # A fresh tracker store and app database per run: earlier conversations would slow
+    # the stores down.
     shutil.rmtree(var_dir, ignore_errors=True)
-    options: dict[str, Any] = {
-        "model": model,
-        "var_dir": var_dir,
-        "startup_timeout": settings.startup_timeout,
-    }
-    ports = bench_ports(settings)
-    options["rasa_port"] = ports["Rasa server"]
-    options["action_port"] = ports["action server"]
-    if "web app" in ports:
-        options["web_port"] = ports["web app"]
-    return LaunchConfig(**options)
+    return LaunchConfig(
+        rasa_port=settings.rasa_port,
+        action_port=settings.action_port,
+        web_port=settings.web_port,
+        mail_port=settings.mail_port,
+        model=model,
+        var_dir=var_dir,
+        startup_timeout=settings.startup_timeout,
+    )
+
+
+@contextmanager
+def isolated_environment(var_dir: Path) -> Iterator[None]:
+    """Inside this block, servers get their own app database and never mail anyone."""
+    # The actions keep consents, checklist results and tickets in the app database; the
+    # developer's var/app.db is left alone. Without SMTP_HOST the launcher sends staff
+    # mail to its local sink, so the bench's questions never reach a real mailbox.
+    url = f"sqlite:///{var_dir / 'app.db'}"
+    upgrade(url)
+    saved = {key: os.environ.get(key) for key in ("DATABASE_URL", "SMTP_HOST")}
+    os.environ["DATABASE_URL"] = url
+    os.environ.pop("SMTP_HOST", None)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def measure_server(
@@ -68,7 +92,8 @@ def measure_server(
     config = _launch_config(settings, model, name)
     supervisor = Supervisor(config)
     try:
-        return _measure(settings, supervisor, name, texts)
+        with isolated_environment(config.var_dir):
+            return _measure(settings, supervisor, name, texts)
     except (LaunchError, TimeoutError) as error:
         raise BenchError(f"the bot with the {name} model failed: {error}") from error
     finally:

@@ -56,6 +56,8 @@ class BenchSettings:
     action_port: int = 5155
     # The launcher also starts the web app (chat widget); the bench does not use it.
     web_port: int = 5180
+    # The local SMTP sink for staff mail (the launcher starts it when SMTP_HOST is unset).
+    mail_port: int = 5125
     folds: int = 5
     # Rasa shuffles the folds with numpy's global generator; seeding it gives both
     # pipelines the same folds.
