@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from abc import ABC, abstractmethod
 from datetime import datetime, timezone
 from typing import Any
@@ -11,9 +12,10 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.bootstrap import Services, bootstrap
-from bot.email_address import InvalidAddress, parse_address
+from bot.email_address import InvalidAddress, reply_address
 from bot.privacy import (
     FORGET_CONVERSATION_SLOT,
     FormOutcome,
@@ -28,8 +30,13 @@ PURPOSE, CONSENT, ADDRESS, ATTEMPTS = (
     "email_address",
     "email_attempts",
 )
+# The id of the consent record kept by the form, for the action that runs after it (the
+# ticket's reply address is read back from the record, never kept in a slot).
+RECORD = "email_record"
 # The intents behind the Ja / Nej buttons; domain.yml maps them to the consent slot.
 CONSENT_PAYLOADS = {"ja": "/affirm", "nej": "/deny"}
+
+log = logging.getLogger(__name__)
 
 
 def _attempts(tracker: Tracker) -> int:
@@ -68,7 +75,7 @@ class _StartEmailForm(_UsesServices, Action, ABC):
     """Forget any earlier answers and set the purpose, before email_form runs.
 
     A flow that needs an address subclasses it with its own purpose and runs email_form
-    after it (data/rules_privacy.yml shows the rule).
+    after it (actions/escalation.py and data/rules_escalation.yml show how).
     """
 
     @property
@@ -80,15 +87,6 @@ class _StartEmailForm(_UsesServices, Action, ABC):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         return [*_reset()[1:], SlotSet(PURPOSE, self.purpose.value)]
-
-
-class ActionStartEmailReply(_StartEmailForm):
-    """The visitor wants the answer by e-mail."""
-
-    purpose = Purpose.REPLY
-
-    def name(self) -> str:
-        return "action_start_email_reply"
 
 
 class ActionAskEmailConsent(_UsesServices, Action):
@@ -123,7 +121,10 @@ class ActionAskEmailAddress(_UsesServices, Action):
 
 
 class ValidateEmailForm(FormValidationAction):
-    """No address without consent; a typed address is checked and its problem named."""
+    """No address without consent; a typed address is checked and its problem named.
+
+    The address is for staff's reply to a question, so it must be one they can reply to.
+    """
 
     def __init__(self, services: Services | None = None) -> None:
         self._services = services
@@ -150,7 +151,7 @@ class ValidateEmailForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         try:
-            return {ADDRESS: parse_address(str(value or ""))}
+            return {ADDRESS: reply_address(str(value or ""))}
         except InvalidAddress as error:
             texts = (self._services or bootstrap()).content.privacy()
             dispatcher.utter_message(text=texts.problem(error.problem))
@@ -158,7 +159,7 @@ class ValidateEmailForm(FormValidationAction):
 
 
 class ActionSaveEmailAddress(_UsesServices, Action):
-    """When the form ends: keep the address, or keep nothing and give the contact."""
+    """When the form ends: keep the address (its record's id in a slot), or keep nothing."""
 
     def name(self) -> str:
         return "action_save_email_address"
@@ -170,9 +171,13 @@ class ActionSaveEmailAddress(_UsesServices, Action):
         texts = content.privacy()
         address = tracker.get_slot(ADDRESS)
         outcome = form_outcome(tracker.get_slot(CONSENT), address, _attempts(tracker))
-        if outcome is FormOutcome.KEEP:
-            purpose = Purpose(tracker.get_slot(PURPOSE) or Purpose.REPLY.value)
-            await asyncio.to_thread(
+        if outcome is not FormOutcome.KEEP:
+            text = texts.give_up if outcome is FormOutcome.GAVE_UP else texts.declined
+            dispatcher.utter_message(text=texts.with_contact(text, content.contact()))
+            return [*_reset(), SlotSet(RECORD, None)]
+        purpose = Purpose(tracker.get_slot(PURPOSE) or Purpose.ESCALATION.value)
+        try:
+            record = await asyncio.to_thread(
                 self.services.privacy.record,
                 address,
                 purpose,
@@ -180,12 +185,14 @@ class ActionSaveEmailAddress(_UsesServices, Action):
                 tracker.sender_id,
                 consent_time(tracker),
             )
-            dispatcher.utter_message(text=texts.saved)
+        except SQLAlchemyError as error:
+            # Never the address or the statement's parameters: only what kind of failure.
+            log.error("Could not keep an address given with consent: %s", type(error).__name__)
+            record = None
         else:
-            text = texts.give_up if outcome is FormOutcome.GAVE_UP else texts.declined
-            dispatcher.utter_message(text=texts.with_contact(text, content.contact()))
+            dispatcher.utter_message(text=texts.saved)
         # The address leaves the conversation's slots as soon as it is kept.
-        return _reset()
+        return [*_reset(), SlotSet(RECORD, None if record is None else float(record))]
 
 
 class ActionShowMyData(_UsesServices, Action):

@@ -9,6 +9,7 @@ from sqlalchemy import create_engine
 
 from bot.checklist_service import ChecklistService
 from bot.content import ContentRepository
+from bot.escalation_service import EscalationService
 from bot.privacy_service import PrivacyService
 from bot.settings import Settings
 from bot.storage.checklists import ChecklistRepository
@@ -26,24 +27,29 @@ class Services:
     checklists: ChecklistService
     privacy: PrivacyService
     tickets: TicketService
+    escalation: EscalationService
 
 
 def build_services(settings: Settings) -> Services:
     """Return the services for the given settings."""
     engine = create_engine(settings.database_url, future=True, pool_pre_ping=True)
+    content = ContentRepository(settings.content_dir)
+    privacy = PrivacyService(
+        ConsentRepository(engine), settings.pseudonym_key, settings.retention_days
+    )
+    tickets = TicketService(
+        TicketRepository(engine),
+        settings.pseudonym_key,
+        mail_from=settings.mail_from,
+        staff_email=settings.staff_email,
+    )
     return Services(
         settings=settings,
-        content=ContentRepository(settings.content_dir),
+        content=content,
         checklists=ChecklistService(ChecklistRepository(engine), settings.pseudonym_key),
-        privacy=PrivacyService(
-            ConsentRepository(engine), settings.pseudonym_key, settings.retention_days
-        ),
-        tickets=TicketService(
-            TicketRepository(engine),
-            settings.pseudonym_key,
-            mail_from=settings.mail_from,
-            staff_email=settings.staff_email,
-        ),
+        privacy=privacy,
+        tickets=tickets,
+        escalation=EscalationService(tickets, privacy, content),
     )
 
 

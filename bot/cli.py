@@ -44,7 +44,7 @@ def _check_content(args: argparse.Namespace, quiet: bool = False) -> int:
     content = build_services(Settings.from_env()).content
     try:
         content.check()
-        calls, contact = content.calls(), content.contact()
+        calls, contact, escalation = content.calls(), content.contact(), content.escalation()
     except ContentError as error:
         print(f"Content error: {error}", file=sys.stderr)
         return 1
@@ -53,6 +53,9 @@ def _check_content(args: argparse.Namespace, quiet: bool = False) -> int:
     print(f"Contact: {contact.name}, {contact.organisation}, {contact.phone}, {contact.email}")
     print(f"Open calls: {len(calls.open)}. Visitors asking about funding are told:")
     print(calls.summary())
+    # The answering time is the one promise staff may add; show what it reads like now.
+    print("A visitor whose question was sent to staff, with an address, is told:")
+    print(escalation.handed_over("ASF-2026-000123", contact, reply_by_email=True))
     return 0
 
 

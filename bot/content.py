@@ -1,4 +1,5 @@
-"""Content that staff change without retraining: calls, contacts, checklist, privacy texts.
+"""Content that staff change without retraining: calls, contacts, checklist, privacy texts,
+and what the bot says when it hands a question to staff.
 
 The files are plain YAML under the content folder and are read again whenever they
 change on disk, so an edit shows in the very next answer.
@@ -15,6 +16,7 @@ import yaml
 
 from bot.checklist import CRITERIA, Answer, ChecklistResult, Outcome, Verdict
 from bot.email_address import Problem
+from bot.escalation import MAX_QUESTION_LENGTH, OfferReason, QuestionProblem
 from bot.privacy import ConsentRecord
 
 T = TypeVar("T")
@@ -160,6 +162,116 @@ def parse_privacy(data: Any, source: str = "privacy.yml") -> PrivacyTexts:
     )
 
 
+@dataclass(frozen=True)
+class EscalationTexts:
+    """What the bot says when it did not understand, and when it hands a question to staff."""
+
+    rephrase: str
+    topics: dict[str, str]
+    main_topics: tuple[str, ...]
+    offers: dict[str, str]
+    answers: dict[str, str]
+    ask_question: str
+    problems: dict[str, str]
+    cancelled: str
+    sent: str
+    answer_time: str
+    reply_by_email: str
+    no_reply: str
+    failed: str
+
+    def offer(self, reason: OfferReason, contact: Contact) -> str:
+        """Return the offer to send the question to staff, worded for why it is made."""
+        return _fill(self.offers[reason.value], contact)
+
+    def problem(self, problem: QuestionProblem) -> str:
+        """Return what is wrong with a written question, before it is asked again."""
+        return _fill(self.problems[problem.value], limit=MAX_QUESTION_LENGTH)
+
+    def cancel(self, contact: Contact) -> str:
+        """Return what the visitor is told when nothing is sent."""
+        return _fill(self.cancelled, contact)
+
+    def handed_over(self, reference: str, contact: Contact, reply_by_email: bool) -> str:
+        """Return the reference and what happens next, with or without an address."""
+        after = (self.answer_time or self.reply_by_email) if reply_by_email else self.no_reply
+        return _fill(f"{self.sent} {after}", contact, reference=reference)
+
+    def failure(self, contact: Contact) -> str:
+        """Return what the visitor is told when the question could not be stored."""
+        return _fill(self.failed, contact)
+
+
+def _fill(text: str, contact: Contact | None = None, **values: object) -> str:
+    if contact is not None:
+        values |= {
+            "name": contact.name,
+            "organisation": contact.organisation,
+            "phone": contact.phone,
+            "email": contact.email,
+        }
+    return text.format(**values)
+
+
+# Every placeholder an escalation text may use, with a sample value to check it by.
+_ESCALATION_PLACEHOLDERS = {
+    "name": "Namn",
+    "organisation": "Organisation",
+    "phone": "08-000 00 00",
+    "email": "namn@exempel.se",
+    "reference": "ASF-2026-000001",
+    "limit": MAX_QUESTION_LENGTH,
+}
+_ESCALATION_TEXTS = (
+    "rephrase",
+    "ask_question",
+    "cancelled",
+    "sent",
+    "reply_by_email",
+    "no_reply",
+    "failed",
+)
+
+
+def _checked(text: str, field: str, source: str) -> str:
+    """Return `text` if it uses only known placeholders; ContentError naming `field` if not."""
+    try:
+        text.format(**_ESCALATION_PLACEHOLDERS)
+    except (KeyError, IndexError, ValueError) as error:
+        message = f"{source}: '{field}' has an unknown placeholder or a stray brace: {error}"
+        raise ContentError(message) from error
+    return text
+
+
+def parse_escalation(data: Any, source: str = "escalation.yml") -> EscalationTexts:
+    """Return the escalation texts of a parsed escalation file."""
+    if not isinstance(data, dict):
+        raise ContentError(f"{source}: expected a mapping")
+    texts = {name: str(_require(data, name, source)).strip() for name in _ESCALATION_TEXTS}
+    topics = data.get("topics")
+    if not isinstance(topics, dict) or not topics:
+        raise ContentError(f"{source}: 'topics' is missing")
+    main_topics = tuple(data.get("main_topics") or ())
+    unknown = [topic for topic in main_topics if topic not in topics]
+    if not main_topics or unknown:
+        raise ContentError(f"{source}: 'main_topics' must list topics from 'topics'")
+    parsed = EscalationTexts(
+        **texts,
+        topics={str(k): str(v).strip() for k, v in topics.items()},
+        main_topics=main_topics,
+        offers=_texts(data, "offers", tuple(r.value for r in OfferReason), source),
+        answers=_texts(data, "answers", ("ja", "nej"), source),
+        problems=_texts(data, "problems", tuple(p.value for p in QuestionProblem), source),
+        answer_time=str(data.get("answer_time") or "").strip(),
+    )
+    for field in (*_ESCALATION_TEXTS, "answer_time"):
+        _checked(getattr(parsed, field), field, source)
+    for section in ("offers", "problems"):
+        for key, text in getattr(parsed, section).items():
+            _checked(text, f"{section}.{key}", source)
+    return parsed
+
+
 def _texts(data: dict[str, Any], key: str, keys: tuple[str, ...], source: str) -> dict[str, str]:
     section = data.get(key)
     if not isinstance(section, dict):
@@ -255,13 +367,14 @@ class _ContentFile(Generic[T]):
 
 
 class ContentRepository:
-    """Reads the content folder: calls.yml, contacts.yml, checklist.yml and privacy.yml."""
+    """Reads the content folder: calls, contacts, checklist, privacy and escalation files."""
 
     def __init__(self, content_dir: Path) -> None:
         self._calls = _ContentFile(content_dir / "calls.yml", parse_calls)
         self._contact = _ContentFile(content_dir / "contacts.yml", parse_contact)
         self._checklist = _ContentFile(content_dir / "checklist.yml", parse_checklist)
         self._privacy = _ContentFile(content_dir / "privacy.yml", parse_privacy)
+        self._escalation = _ContentFile(content_dir / "escalation.yml", parse_escalation)
 
     def calls(self) -> Calls:
         """Return the current calls."""
@@ -279,9 +392,14 @@ class ContentRepository:
         """Return the privacy statement, its version and the texts about addresses."""
         return self._privacy.read()
 
+    def escalation(self) -> EscalationTexts:
+        """Return what the bot says when it did not understand or hands a question to staff."""
+        return self._escalation.read()
+
     def check(self) -> None:
         """Raise ContentError unless every content file can be read."""
         self.calls()
         self.contact()
         self.checklist()
         self.privacy()
+        self.escalation()

@@ -27,6 +27,8 @@ class Problem(str, Enum):
     COMMA = "comma"  # "anna@gmail,com"
     DOMAIN = "domain"  # "anna@exempel" (no dot), "anna@exempel..se"
     INVALID = "invalid"  # anything else email-validator refuses
+    # "åsa.öberg@exempel.se": valid, but staff cannot reply to it (see reply_address).
+    SPECIAL_LETTERS = "special_letters"
 
 
 class InvalidAddress(ValueError):
@@ -83,3 +85,16 @@ def parse_address(text: str) -> str:
     except EmailNotValidError as error:
         problem = Problem.DOMAIN if "after the @-sign" in str(error) else Problem.INVALID
         raise InvalidAddress(problem) from error
+
+
+def reply_address(text: str) -> str:
+    """Return the address in `text` if staff can reply to it; InvalidAddress otherwise.
+
+    Like parse_address, and the part before the @ must be ASCII: a mail's Reply-To can
+    carry other letters there only where every relay speaks SMTPUTF8, and few do
+    (bot.ticket.clean_reply_to refuses them). Letters such as å, ä, ö after the @ are fine.
+    """
+    address = parse_address(text)
+    if not address.rpartition("@")[0].isascii():
+        raise InvalidAddress(Problem.SPECIAL_LETTERS)
+    return address

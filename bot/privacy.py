@@ -14,7 +14,10 @@ MAX_ADDRESS_ATTEMPTS = 3
 class Purpose(str, Enum):
     """Why an address is kept; stored as the value, shown to the visitor as it is."""
 
+    # Kept for records made before escalation existed: the address for an answer by e-mail.
     REPLY = "svar på fråga"
+    # A question handed to staff (a ticket): a staff member answers by e-mail.
+    ESCALATION = "svar från handläggare"
 
 
 @dataclass(frozen=True)

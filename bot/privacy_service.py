@@ -1,7 +1,8 @@
 """Use cases: keep an address with consent, show it, delete it, export it, purge old ones.
 
-Any flow that needs a visitor's address (a reply by e-mail now, escalation tickets later)
-records it through `PrivacyService.record` with its own purpose, after the consent form.
+Any flow that needs a visitor's address (a question handed to staff, say) records it
+through `PrivacyService.record` with its own purpose, after the consent form, and reads it
+back with `address_of` when it needs it.
 """
 
 from __future__ import annotations
@@ -76,6 +77,11 @@ class PrivacyService:
     def stored_for(self, conversation_id: str) -> list[ConsentRecord]:
         """Return what is kept from one conversation."""
         return self._consents.for_conversation(conversation_ref(self._key, conversation_id))
+
+    def address_of(self, conversation_id: str, record_id: int) -> str | None:
+        """Return the address of one record, if it was given in this conversation."""
+        records = self.stored_for(conversation_id)
+        return next((r.address for r in records if r.id == record_id), None)
 
     def forget(self, conversation_id: str) -> int:
         """Delete the addresses and consent records of one conversation; return how many."""

@@ -37,9 +37,8 @@ def status(url: str) -> int:
 @pytest.fixture(scope="module")
 def content_dir(tmp_path_factory) -> Path:
     """A copy of the shipped content that tests may edit."""
-    path = tmp_path_factory.mktemp("content")
-    for name in ("calls.yml", "contacts.yml", "checklist.yml", "privacy.yml"):
-        shutil.copy(PROJECT_ROOT / "content" / name, path / name)
+    path = tmp_path_factory.mktemp("content") / "content"
+    shutil.copytree(PROJECT_ROOT / "content", path)
     return path
 
 

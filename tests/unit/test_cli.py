@@ -18,6 +18,8 @@ def test_check_content_shows_staff_what_visitors_will_be_told(capsys):
     assert "Eva Carlsson, Tillväxtverket, 08-681 9223" in out
     assert "Open calls: 0" in out
     assert "Mer information kommer." in out
+    # No answering time until staff write one in content/escalation.yml.
+    assert "Ditt ärendenummer är ASF-2026-000123." in out and "så snart som möjligt" in out
 
 
 def test_check_content_names_the_broken_file_and_field(tmp_path, monkeypatch, capsys):

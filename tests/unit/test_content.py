@@ -102,3 +102,77 @@ def test_privacy_texts_without_a_problem_text_are_rejected():
     del data["problems"]["comma"]
     with pytest.raises(ContentError, match="'problems' lacks comma"):
         parse_privacy(data)
+
+
+def _escalation_data() -> dict:
+    import yaml
+
+    path = PROJECT_ROOT / "content" / "escalation.yml"
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def _contact():
+    return ContentRepository(PROJECT_ROOT / "content").contact()
+
+
+def test_the_shipped_hand_over_promises_no_answering_time_the_agency_page_does_not_state():
+    texts = ContentRepository(PROJECT_ROOT / "content").escalation()
+    assert texts.answer_time == ""
+    with_address = texts.handed_over("ASF-2026-000123", _contact(), reply_by_email=True)
+    assert with_address == (
+        "Din fråga är skickad till en handläggare på Tillväxtverket. Ditt ärendenummer är "
+        "ASF-2026-000123. Handläggaren svarar dig via e-post till adressen du lämnade, så "
+        "snart som möjligt."
+    )
+    without = texts.handed_over("ASF-2026-000123", _contact(), reply_by_email=False)
+    assert "inte svara dig skriftligt" in without and "telefon 08-681 9223" in without
+    assert "ASF-2026-000123" in without
+
+
+def test_an_answering_time_staff_write_is_shown_instead_of_as_soon_as_possible():
+    from bot.content import parse_escalation
+
+    data = _escalation_data()
+    data["answer_time"] = "Handläggaren svarar dig via e-post inom fem arbetsdagar."
+    texts = parse_escalation(data)
+    shown = texts.handed_over("ASF-2026-000123", _contact(), reply_by_email=True)
+    assert shown.endswith(
+        "Ditt ärendenummer är ASF-2026-000123. Handläggaren svarar dig via "
+        "e-post inom fem arbetsdagar."
+    )
+    # Without an address, visitors must call whatever the answering time.
+    assert "inom fem arbetsdagar" not in texts.handed_over("X", _contact(), reply_by_email=False)
+
+
+@pytest.mark.parametrize(
+    ("field", "text"),
+    [("cancelled", "Ring {telefon}."), ("sent", "Ärende {reference"), ("answer_time", "{0}")],
+)
+def test_an_escalation_text_with_an_unknown_placeholder_is_rejected_by_name(field, text):
+    from bot.content import parse_escalation
+
+    data = _escalation_data()
+    data[field] = text
+    with pytest.raises(ContentError, match=f"'{field}'"):
+        parse_escalation(data)
+
+
+def test_main_topics_must_be_topics_with_a_button_title():
+    from bot.content import parse_escalation
+
+    data = _escalation_data()
+    data["main_topics"] = ["what_is_asf", "weather"]
+    with pytest.raises(ContentError, match="main_topics"):
+        parse_escalation(data)
+
+
+def test_the_shipped_topic_buttons_match_the_rephrase_buttons_of_the_domain():
+    import yaml
+
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    texts = ContentRepository(PROJECT_ROOT / "content").escalation()
+    [rephrase] = domain["responses"]["utter_rephrase"]
+    assert rephrase["text"] == texts.rephrase
+    assert [(b["title"], b["payload"]) for b in rephrase["buttons"]] == [
+        (texts.topics[t], f"/{t}") for t in texts.main_topics
+    ]

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from bot.email_address import InvalidAddress, Problem, parse_address
+from bot.email_address import InvalidAddress, Problem, parse_address, reply_address
 from tests.strategies import addresses, domains, local_parts, punctuation, sentence
 
 
@@ -38,6 +38,17 @@ def test_a_mistyped_address_is_refused_with_its_problem_named(text, problem):
 def test_the_address_is_found_in_a_sentence_and_its_domain_lowercased():
     assert parse_address("Min adress är Åsa.Öberg@Exempel.SE.") == "Åsa.Öberg@exempel.se"
     assert parse_address("<anna@exempel.se>") == "anna@exempel.se"
+
+
+def test_staff_can_reply_to_swedish_letters_after_the_at_but_not_before_it():
+    assert reply_address("min adress är anna.berg@föreningen.se") == "anna.berg@föreningen.se"
+    with pytest.raises(InvalidAddress) as error:
+        reply_address("Åsa.Öberg@exempel.se")
+    assert error.value.problem is Problem.SPECIAL_LETTERS
+    # The syntax is checked first, with its own problem named.
+    with pytest.raises(InvalidAddress) as error:
+        reply_address("anna@gmail,com")
+    assert error.value.problem is Problem.COMMA
 
 
 @given(sentence, addresses, punctuation, sentence)

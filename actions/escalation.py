@@ -1,0 +1,164 @@
+"""Questions the bot cannot answer go to staff: rephrase, offer, question, ticket.
+
+The flow (rules in data/rules_escalation.yml): an unclear message gets a request to
+rephrase with the closest topics; a second one in a row, a request for a person, or "det
+hjälpte inte" gets the offer (Ja / Nej). After Ja (or straight away when the visitor asks
+for an answer by e-mail), escalation_form takes the question as written, email_form asks
+for consent to keep an address, and action_create_ticket hands the question to staff.
+Texts are in content/escalation.yml.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.privacy import CONSENT_PAYLOADS, RECORD, _reset, _StartEmailForm, _UsesServices
+from bot.escalation import closest_topics, conversation_turns, offer_reason, question_problem
+from bot.privacy import Purpose
+from bot.ticket import TicketError
+
+QUESTION = "escalation_question"
+START_ACTION = "action_start_escalation"
+
+log = logging.getLogger(__name__)
+
+
+def _forget_flow() -> list[dict[str, Any]]:
+    """Slot events that leave nothing of a hand-over in the conversation."""
+    return [*_reset(), SlotSet(QUESTION, None), SlotSet(RECORD, None)]
+
+
+class ActionRephraseWithTopics(_UsesServices, Action):
+    """Ask to rephrase an unclear message, with buttons for the closest topics."""
+
+    def name(self) -> str:
+        return "action_rephrase_with_topics"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        texts = self.services.content.escalation()
+        ranking = tracker.latest_message.get("intent_ranking") or []
+        topics = closest_topics(ranking, texts.topics, texts.main_topics)
+        buttons = [{"title": texts.topics[topic], "payload": f"/{topic}"} for topic in topics]
+        dispatcher.utter_message(text=texts.rephrase, buttons=buttons)
+        return []
+
+
+class ActionOfferEscalation(_UsesServices, Action):
+    """Offer to send the question to staff, worded for why (a person, unclear, no help)."""
+
+    def name(self) -> str:
+        return "action_offer_escalation"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        content = self.services.content
+        texts = content.escalation()
+        reason = offer_reason(tracker.latest_message.get("intent", {}).get("name"))
+        buttons = [
+            {"title": texts.answers[answer], "payload": payload}
+            for answer, payload in CONSENT_PAYLOADS.items()
+        ]
+        dispatcher.utter_message(text=texts.offer(reason, content.contact()), buttons=buttons)
+        return []
+
+
+class ActionStartEscalation(_StartEmailForm):
+    """Start a hand-over clean: no earlier question, address or consent; the purpose set."""
+
+    purpose = Purpose.ESCALATION
+
+    def name(self) -> str:
+        return START_ACTION
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        events = await super().run(dispatcher, tracker, domain)
+        return [*events, SlotSet(QUESTION, None), SlotSet(RECORD, None)]
+
+
+class ActionAskEscalationQuestion(_UsesServices, Action):
+    """Ask the visitor to write the question in their own words (called by the form)."""
+
+    def name(self) -> str:
+        return "action_ask_escalation_question"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        dispatcher.utter_message(text=self.services.content.escalation().ask_question)
+        return []
+
+
+class ValidateEscalationForm(_UsesServices, FormValidationAction):
+    """Keep the question exactly as written, unless it is empty or far too long."""
+
+    def name(self) -> str:
+        return "validate_escalation_form"
+
+    async def validate_escalation_question(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = value if isinstance(value, str) else None
+        problem = question_problem(text)
+        if problem is not None:
+            dispatcher.utter_message(text=self.services.content.escalation().problem(problem))
+            return {QUESTION: None}
+        return {QUESTION: text}
+
+
+class ActionCreateTicket(_UsesServices, Action):
+    """Hand the question to staff and show the reference; the phone number if that fails."""
+
+    def name(self) -> str:
+        return "action_create_ticket"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        content = self.services.content
+        texts, contact = content.escalation(), content.contact()
+        record = tracker.get_slot(RECORD)
+        try:
+            ticket = await asyncio.to_thread(
+                self.services.escalation.hand_over,
+                tracker.get_slot(QUESTION) or "",
+                conversation_turns(tracker.events, START_ACTION),
+                tracker.sender_id,
+                None if record is None else int(record),
+            )
+        except (SQLAlchemyError, TicketError) as error:
+            # Logged without the question, the address or the database's parameters; the
+            # visitor is told at once and given the phone number instead.
+            log.error("Could not hand a question to staff: %s", type(error).__name__)
+            dispatcher.utter_message(text=texts.failure(contact))
+        else:
+            log.info("Handed a question to staff as %s", ticket.reference)
+            text = texts.handed_over(ticket.reference, contact, ticket.reply_to is not None)
+            dispatcher.utter_message(text=text)
+        return _forget_flow()
+
+
+class ActionCancelEscalation(_UsesServices, Action):
+    """Nej to the offer, or "avbryt" at any point: send nothing, give the phone number."""
+
+    def name(self) -> str:
+        return "action_cancel_escalation"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        content = self.services.content
+        dispatcher.utter_message(text=content.escalation().cancel(content.contact()))
+        return _forget_flow()
