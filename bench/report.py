@@ -186,10 +186,11 @@ def _methods(results: BenchResults) -> list[str]:
         "not included above.",
         "- Inputs: the bench copies `config.yml`, `domain.yml`, `data/` and `tests/nlu/` "
         "when it starts and reads only the copies, so edits during a run cannot mix in.",
-        "- Servers: `bot.launcher.Supervisor` starts the action server and `rasa run` with "
-        "the model (and the web app it also starts) on the bench ports, a fresh SQLite "
-        'tracker store each. "First answer" is from starting the processes until the reply '
-        "to `hej` over "
+        "- Servers: `bot.launcher.Supervisor` starts the action server and the Rasa server "
+        "(`python -m bot.rasa_server run`: `rasa run` with `bot/nlp/speedups.py`, the same "
+        "for both pipelines) with the model, and the web app and mail sink it also starts, "
+        "on the bench ports, with a fresh SQLite tracker store and app database each. "
+        '"First answer" is from starting the processes until the reply to `hej` over '
         "`POST /webhooks/rest/webhook` arrives. Memory is VmRSS/VmHWM from `/proc` of the "
         "Rasa server process (and any children).",
         f"- Load: held-out texts in a fixed shuffled order, {results.messages_per_level} "
