@@ -21,6 +21,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.privacy import CONSENT_PAYLOADS, RECORD, _reset, _StartEmailForm, _UsesServices
+from bot.bootstrap import Services
 from bot.escalation import closest_topics, conversation_turns, offer_reason, question_problem
 from bot.privacy import Purpose
 from bot.ticket import TicketError
@@ -73,6 +74,15 @@ class ActionOfferEscalation(_UsesServices, Action):
         return []
 
 
+async def _discard_question(services: Services, conversation_id: str) -> None:
+    """Delete the conversation's question kept for staff, if any; a failure is logged only."""
+    try:
+        await asyncio.to_thread(services.escalation.discard_question, conversation_id)
+    except SQLAlchemyError as error:
+        # purge deletes it after ASF_PENDING_QUESTION_HOURS in any case.
+        log.error("Could not delete a question kept for staff: %s", type(error).__name__)
+
+
 class ActionStartEscalation(_StartEmailForm):
     """Start a hand-over clean: no earlier question, address or consent; the purpose set."""
 
@@ -85,6 +95,9 @@ class ActionStartEscalation(_StartEmailForm):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         events = await super().run(dispatcher, tracker, domain)
+        # A question left from an earlier hand-over that was never finished must not
+        # reach staff in place of the one the visitor is about to write.
+        await _discard_question(self.services, tracker.sender_id)
         return [*events, SlotSet(QUESTION, None), SlotSet(RECORD, None)]
 
 
@@ -102,7 +115,11 @@ class ActionAskEscalationQuestion(_UsesServices, Action):
 
 
 class ValidateEscalationForm(_UsesServices, FormValidationAction):
-    """Keep the question exactly as written, unless it is empty or far too long."""
+    """Keep the question exactly as written, unless it is empty or far too long.
+
+    It is kept in the app database here, while this message is handled: Rasa saves the
+    conversation (and the slot) redacted afterwards, and the ticket is made from this copy.
+    """
 
     def name(self) -> str:
         return "validate_escalation_form"
@@ -115,6 +132,14 @@ class ValidateEscalationForm(_UsesServices, FormValidationAction):
         if problem is not None:
             dispatcher.utter_message(text=self.services.content.escalation().problem(problem))
             return {QUESTION: None}
+        try:
+            await asyncio.to_thread(
+                self.services.escalation.accept_question, tracker.sender_id, text
+            )
+        except SQLAlchemyError as error:
+            # Never the question: only what kind of failure. The ticket is then made from
+            # the conversation's redacted copy, or fails and the visitor is told to call.
+            log.error("Could not keep a question for staff: %s", type(error).__name__)
         return {QUESTION: text}
 
 
@@ -159,6 +184,7 @@ class ActionCancelEscalation(_UsesServices, Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        await _discard_question(self.services, tracker.sender_id)
         content = self.services.content
         dispatcher.utter_message(text=content.escalation().cancel(content.contact()))
         return _forget_flow()

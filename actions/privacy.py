@@ -204,13 +204,15 @@ class ActionShowMyData(_UsesServices, Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        records = await asyncio.to_thread(self.services.privacy.stored_for, tracker.sender_id)
-        dispatcher.utter_message(text=self.services.content.privacy().stored(records))
+        kept = await asyncio.to_thread(self.services.privacy.kept_for, tracker.sender_id)
+        texts = self.services.content.privacy()
+        dispatcher.utter_message(text=texts.stored(kept.records, kept.tickets, kept.question))
         return []
 
 
 class ActionDeleteMyData(_UsesServices, Action):
-    """Delete the conversation's addresses and consent records, and the conversation."""
+    """Delete the conversation's addresses and consent records, its question not yet sent,
+    the address from its tickets and their mail, and the conversation."""
 
     def name(self) -> str:
         return "action_delete_my_data"
@@ -218,8 +220,11 @@ class ActionDeleteMyData(_UsesServices, Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        deleted = await asyncio.to_thread(self.services.privacy.forget, tracker.sender_id)
-        texts = self.services.content.privacy()
-        dispatcher.utter_message(text=texts.deleted if deleted else texts.deleted_nothing_kept)
+        deletion = await asyncio.to_thread(self.services.privacy.forget, tracker.sender_id)
+        content = self.services.content
+        text = content.privacy().after_deletion(
+            deletion.records, deletion.pending_questions, deletion.tickets, content.contact()
+        )
+        dispatcher.utter_message(text=text)
         # The tracker store deletes the whole conversation when it sees this slot.
         return [*_reset(), SlotSet(FORGET_CONVERSATION_SLOT, True)]

@@ -14,6 +14,7 @@ from bot.privacy_service import PrivacyService
 from bot.settings import Settings
 from bot.storage.checklists import ChecklistRepository
 from bot.storage.consents import ConsentRepository
+from bot.storage.pending_questions import PendingQuestionRepository
 from bot.storage.tickets import TicketRepository
 from bot.ticket_service import TicketService
 
@@ -34,11 +35,18 @@ def build_services(settings: Settings) -> Services:
     """Return the services for the given settings."""
     engine = create_engine(settings.database_url, future=True, pool_pre_ping=True)
     content = ContentRepository(settings.content_dir)
+    questions = PendingQuestionRepository(engine)
+    ticket_repository = TicketRepository(engine)
     privacy = PrivacyService(
-        ConsentRepository(engine), settings.pseudonym_key, settings.retention_days
+        ConsentRepository(engine),
+        questions,
+        ticket_repository,
+        settings.pseudonym_key,
+        settings.retention_days,
+        pending_question_hours=settings.pending_question_hours,
     )
     tickets = TicketService(
-        TicketRepository(engine),
+        ticket_repository,
         settings.pseudonym_key,
         mail_from=settings.mail_from,
         staff_email=settings.staff_email,
@@ -49,7 +57,7 @@ def build_services(settings: Settings) -> Services:
         checklists=ChecklistService(ChecklistRepository(engine), settings.pseudonym_key),
         privacy=privacy,
         tickets=tickets,
-        escalation=EscalationService(tickets, privacy, content),
+        escalation=EscalationService(tickets, privacy, content, questions, settings.pseudonym_key),
     )
 
 

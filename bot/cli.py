@@ -108,14 +108,20 @@ def _privacy(args: argparse.Namespace) -> int:
     from bot.settings import PROJECT_ROOT, Settings
     from bot.storage.consents import ConsentRepository
     from bot.storage.conversations import ConversationRepository, tracker_store_url
+    from bot.storage.pending_questions import PendingQuestionRepository
+    from bot.storage.tickets import TicketRepository
 
     settings = Settings.from_env()
     tracker_url = tracker_store_url(args.endpoints or _default_endpoints(), PROJECT_ROOT)
+    engine = create_engine(settings.database_url, future=True)
     service = PrivacyService(
-        ConsentRepository(create_engine(settings.database_url, future=True)),
+        ConsentRepository(engine),
+        PendingQuestionRepository(engine),
+        TicketRepository(engine),
         settings.pseudonym_key,
         settings.retention_days,
         conversations=ConversationRepository(create_engine(tracker_url, future=True)),
+        pending_question_hours=settings.pending_question_hours,
     )
     if args.privacy_command == "export":
         print(json.dumps(service.export(args.address), ensure_ascii=False, indent=2))
@@ -123,13 +129,26 @@ def _privacy(args: argparse.Namespace) -> int:
     if args.privacy_command == "delete":
         deletion = service.delete(args.address)
         print(f"Deleted {deletion.records} record(s) and {deletion.conversations} conversation(s).")
+        _print_tickets_and_questions(deletion)
         return 0
     deletion = service.purge()
     print(
         f"Purged {deletion.records} record(s) past their retention deadline "
         f"({settings.retention_days} days) and {deletion.conversations} conversation(s)."
     )
+    _print_tickets_and_questions(deletion, settings.pending_question_hours)
     return 0
+
+
+def _print_tickets_and_questions(deletion, pending_question_hours: int | None = None) -> None:
+    tickets = deletion.tickets
+    print(
+        f"Removed the reply address from {tickets.tickets} ticket(s): {tickets.unsent} "
+        f"whose mail will go to staff without it, {tickets.sent} whose mail staff already "
+        "had (only the stored copy changed)."
+    )
+    after = f" older than {pending_question_hours} hours" if pending_question_hours else ""
+    print(f"Deleted {deletion.pending_questions} question(s) not handed over{after}.")
 
 
 def _ticket_repository():

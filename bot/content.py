@@ -16,8 +16,9 @@ import yaml
 
 from bot.checklist import CRITERIA, Answer, ChecklistResult, Outcome, Verdict
 from bot.email_address import Problem
-from bot.escalation import MAX_QUESTION_LENGTH, OfferReason, QuestionProblem
+from bot.escalation import MAX_QUESTION_LENGTH, OfferReason, PendingQuestion, QuestionProblem
 from bot.privacy import ConsentRecord
+from bot.ticket import StoredTicket, Withdrawal
 
 T = TypeVar("T")
 
@@ -107,9 +108,14 @@ class PrivacyTexts:
     stored_none: str
     stored_heading: str
     stored_item: str
+    stored_ticket: str
+    stored_question: str
     stored_conversation: str
     deleted: str
     deleted_nothing_kept: str
+    deleted_question: str
+    deleted_ticket_unsent: str
+    deleted_ticket_sent: str
 
     def consent_request(self) -> str:
         """Return the statement followed by the consent question."""
@@ -128,9 +134,19 @@ class PrivacyTexts:
             email=contact.email,
         )
 
-    def stored(self, records: list[ConsentRecord]) -> str:
-        """Return what the visitor is told when asking what is stored about them."""
-        if not records:
+    def stored(
+        self,
+        records: list[ConsentRecord],
+        tickets: list[StoredTicket] | None = None,
+        question: PendingQuestion | None = None,
+    ) -> str:
+        """Return what the visitor is told when asking what is stored about them.
+
+        `tickets` are the conversation's tickets that hold a reply address; `question` a
+        question written for staff and not yet handed over.
+        """
+        tickets = tickets or []
+        if not records and not tickets and question is None:
             return f"{self.stored_none}\n{self.stored_conversation}"
         items = [
             self.stored_item.format(
@@ -142,7 +158,30 @@ class PrivacyTexts:
             )
             for r in records
         ]
+        items += [
+            self.stored_ticket.format(
+                reference=t.reference, created_at=f"{t.created_at:%Y-%m-%d}", address=t.reply_to
+            )
+            for t in tickets
+        ]
+        if question is not None:
+            items.append(self.stored_question)
         return "\n".join([self.stored_heading, *items, self.stored_conversation])
+
+    def after_deletion(
+        self, records: int, questions: int, tickets: Withdrawal, contact: Contact
+    ) -> str:
+        """Return what the visitor is told after "radera mina uppgifter", true to what
+        happened: a question staff already had, with the address, stays with them."""
+        kept_address = records > 0 or tickets.tickets > 0
+        lines = [self.deleted if kept_address else self.deleted_nothing_kept]
+        if questions:
+            lines.append(self.deleted_question)
+        if tickets.unsent:
+            lines.append(self.deleted_ticket_unsent)
+        if tickets.sent:
+            lines.append(self.deleted_ticket_sent)
+        return self.with_contact(" ".join(lines), contact)
 
 
 PRIVACY_TEXTS = tuple(

@@ -7,6 +7,8 @@ whether a written question can be sent, and which turns of the conversation staf
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
@@ -17,6 +19,36 @@ MAX_QUESTION_LENGTH = 1000
 MAX_TOPIC_BUTTONS = 3
 # A topic scored lower than this for an unclear message is a guess, not a lead.
 MIN_TOPIC_CONFIDENCE = 0.1
+
+
+# A question written but never handed over (the visitor left mid-flow) is kept this long
+# before `asf-bot privacy purge` deletes it (Settings.pending_question_hours).
+PENDING_QUESTION_HOURS = 24
+
+
+@dataclass(frozen=True)
+class PendingQuestion:
+    """A question as the visitor wrote it, kept until its ticket is made."""
+
+    id: int
+    conversation_ref: str
+    question: str
+    created_at: datetime
+
+    def as_dict(self) -> dict[str, object]:
+        """Return it as plain JSON values (what a staff export shows)."""
+        return {
+            "conversation_ref": self.conversation_ref,
+            "question": self.question,
+            "created_at": self.created_at.isoformat(),
+        }
+
+
+def abandoned_before(now: datetime, hours: int) -> datetime:
+    """Return the time before which a pending question counts as abandoned."""
+    if hours < 1:
+        raise ValueError("hours must be at least 1")
+    return now - timedelta(hours=hours)
 
 
 class QuestionProblem(Enum):

@@ -2,28 +2,58 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime, timezone
+
 from bot.content import ContentError, ContentRepository
 from bot.privacy_service import PrivacyService
+from bot.pseudonym import conversation_ref
 from bot.redaction import Redactor
-from bot.ticket import Ticket
+from bot.storage.pending_questions import PendingQuestionRepository
+from bot.ticket import Ticket, plain_text
 from bot.ticket_service import TicketService
 
 
-class EscalationService:
-    """Creates the ticket for a question the visitor wrote, personal data removed.
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
 
-    Staff mail must hold no personal data but the address the visitor consented to give,
-    and that only as the reply address. So the question and the turns are redacted here
-    (the agency's own published contact details are kept), and the address is read back
-    from the consent records, never from the conversation.
+
+class EscalationService:
+    """Keeps the question as written, then creates its ticket with the context redacted.
+
+    Staff must see the question exactly as the visitor wrote it (a phone number to call
+    back, say), but Rasa's conversation store holds it redacted once the message that
+    carried it has been handled. So the question is kept in the app database when the
+    form takes it (`accept_question`), and the ticket is made from that copy. The turns
+    of the conversation before it are redacted here (the agency's own published contact
+    details are kept), and the address is read back from the consent records, never
+    from the conversation.
     """
 
     def __init__(
-        self, tickets: TicketService, privacy: PrivacyService, content: ContentRepository
+        self,
+        tickets: TicketService,
+        privacy: PrivacyService,
+        content: ContentRepository,
+        questions: PendingQuestionRepository,
+        pseudonym_key: str,
+        clock: Callable[[], datetime] = _now,
     ) -> None:
         self._tickets = tickets
         self._privacy = privacy
         self._content = content
+        self._questions = questions
+        self._key = pseudonym_key
+        self._clock = clock
+
+    def accept_question(self, conversation_id: str, question: str) -> None:
+        """Keep the question as written until its ticket is made (replacing an earlier one)."""
+        ref = conversation_ref(self._key, conversation_id)
+        self._questions.put(ref, plain_text(question), self._clock())
+
+    def discard_question(self, conversation_id: str) -> int:
+        """Forget the conversation's pending question (the visitor stopped); return how many."""
+        return self._questions.delete_for([conversation_ref(self._key, conversation_id)])
 
     def hand_over(
         self,
@@ -34,19 +64,24 @@ class EscalationService:
     ) -> Ticket:
         """Create the ticket and its mail; return the ticket (its reference for the visitor).
 
-        `consent_record` is the id of the address kept with consent in this conversation
-        for this question, or None when the visitor gave none. Raises TicketError when
-        the question is empty, and the database's errors when it cannot be written.
+        The question is the one kept by `accept_question`, as written; `question` (the
+        conversation's redacted copy) is used, redacted, only when none was kept (the
+        database was down when the form took it). `consent_record` is the id of the
+        address kept with consent in this conversation for this question, or None when
+        the visitor gave none. Raises TicketError when the question is empty or was
+        handed over meanwhile, and the database's errors when it cannot be written.
         """
         redactor = self._redactor()
+        pending = self._questions.for_conversation(conversation_ref(self._key, conversation_id))
         reply_to = None
         if consent_record is not None:
             reply_to = self._privacy.address_of(conversation_id, consent_record)
         return self._tickets.create_ticket(
-            redactor.redact(question),
+            pending.question if pending else redactor.redact(question),
             [(speaker, redactor.redact(text)) for speaker, text in turns],
             reply_to,
             conversation_id,
+            pending_question=pending.id if pending else None,
         )
 
     def _redactor(self) -> Redactor:

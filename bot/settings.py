@@ -60,6 +60,9 @@ class Settings:
     # Days an e-mail address given with consent is kept; `asf-bot privacy purge` deletes
     # it after that.
     retention_days: int = 90
+    # Hours a question written for staff but never handed over (the visitor left
+    # mid-flow) is kept as written; `asf-bot privacy purge` deletes it after that.
+    pending_question_hours: int = 24
     # The web app (chat widget, demo page, chat proxy). Loopback by default: in
     # production a reverse proxy terminates TLS in front of it.
     web_host: str = "127.0.0.1"
@@ -110,6 +113,9 @@ class Settings:
             pseudonym_key=key or defaults.pseudonym_key,
             production=production,
             retention_days=int(_number(environ, "ASF_RETENTION_DAYS", defaults.retention_days)),
+            pending_question_hours=int(
+                _number(environ, "ASF_PENDING_QUESTION_HOURS", defaults.pending_question_hours)
+            ),
             web_host=environ.get("WEB_HOST", defaults.web_host),
             web_port=int(_number(environ, "WEB_PORT", defaults.web_port)),
             rasa_url=environ.get("RASA_URL", defaults.rasa_url).rstrip("/"),

@@ -42,6 +42,45 @@ class Ticket:
     conversation_ref: str
 
 
+@dataclass(frozen=True)
+class StoredTicket:
+    """A ticket as kept in the app database, with the state of its mail to staff."""
+
+    reference: str
+    created_at: datetime
+    conversation_ref: str
+    question: str
+    reply_to: str | None
+    mail_status: str
+
+    def as_dict(self) -> dict[str, object]:
+        """Return it as plain JSON values (what a staff export shows)."""
+        return {
+            "reference": self.reference,
+            "created_at": self.created_at.isoformat(),
+            "conversation_ref": self.conversation_ref,
+            "question": self.question,
+            "reply_to": self.reply_to,
+            "mail_status": self.mail_status,
+        }
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """Addresses removed from tickets, by whether their mail had reached staff yet."""
+
+    # Mail not yet delivered: rebuilt without the address, staff get it without one.
+    unsent: int = 0
+    # Mail delivered (or being delivered right now): staff have the address; only the
+    # stored copy was changed.
+    sent: int = 0
+
+    @property
+    def tickets(self) -> int:
+        """How many tickets lost their address."""
+        return self.unsent + self.sent
+
+
 def ticket_reference(year: int, number: int) -> str:
     """Return the reference staff and visitor use, e.g. ASF-2026-000123."""
     if number < 1:
@@ -101,6 +140,32 @@ def clean_reply_to(address: str | None) -> str | None:
     except UnicodeError as error:
         raise TicketError("the reply address's domain is not a valid domain name") from error
     return f"{local}@{domain}"
+
+
+def address_forms(address: str) -> set[str]:
+    """Return the ways an address may be written: as given, and with its domain in ASCII
+    (xn--) and in Unicode form, so that every copy of it can be found."""
+    address = address.strip()
+    local, _, domain = address.rpartition("@")
+    forms = {address}
+    try:
+        forms.add(f"{local}@{domain.encode('idna').decode('ascii')}")
+        forms.add(f"{local}@{domain.encode('ascii').decode('idna')}")
+    except UnicodeError:
+        pass
+    return forms
+
+
+def address_pattern(forms: set[str]) -> re.Pattern[str]:
+    """Return a pattern finding any of `forms`, whatever its case."""
+    # Longest first, so that no shorter form leaves part of a longer one behind.
+    ordered = sorted(forms, key=len, reverse=True)
+    return re.compile("|".join(re.escape(form) for form in ordered), re.IGNORECASE)
+
+
+def without_address(text: str, address: str, placeholder: str) -> str:
+    """Return `text` with every copy of `address` (any case, any domain form) replaced."""
+    return address_pattern(address_forms(address)).sub(placeholder, text)
 
 
 def last_turns(turns: list[tuple[str, str]], count: int = LAST_TURNS) -> tuple[Turn, ...]:

@@ -40,6 +40,7 @@ class TicketService:
         reply_to: str | None,
         conversation_id: str,
         now: datetime | None = None,
+        pending_question: int | None = None,
     ) -> Ticket:
         """Store the ticket and its mail to staff in one transaction; return the ticket.
 
@@ -47,6 +48,8 @@ class TicketService:
         already redacted by the caller. `reply_to` is given only when the visitor
         consented to leave it. The returned ticket's `reference` is what the visitor is
         shown; the page states no answering time, so this service promises none.
+        `pending_question`, the id of the pending question `question` was read from, is
+        deleted in the same transaction.
         """
         question = plain_text(question).strip()
         if not question:
@@ -66,4 +69,5 @@ class TicketService:
             # The envelope: bare addresses, without display names.
             parseaddr(self._mail_from)[1],
             parseaddr(self._staff_email)[1],
+            pending_question=pending_question,
         )

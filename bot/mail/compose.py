@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import timezone
+from email import message_from_bytes
 from email.headerregistry import Address
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
+from email.policy import SMTP
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from bot.ticket import Ticket, message_id, subject_excerpt
+from bot.redaction import EMAIL_PLACEHOLDER
+from bot.ticket import Ticket, address_forms, address_pattern, message_id, subject_excerpt
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -48,6 +53,7 @@ def compose(ticket: Ticket, mail_from: str, staff_email: str) -> EmailMessage:
         "question": ticket.question,
         "turns": ticket.turns,
         "reply_to": ticket.reply_to,
+        "withdrawn": False,
     }
     environment = _environment()
     message = EmailMessage()
@@ -75,3 +81,43 @@ def compose(ticket: Ticket, mail_from: str, staff_email: str) -> EmailMessage:
         cte="quoted-printable",
     )
     return message
+
+
+def _address_pattern(address: str, escape_html: bool) -> re.Pattern[str]:
+    forms = address_forms(address)
+    if escape_html:
+        forms |= {html.escape(form) for form in forms}
+    return address_pattern(forms)
+
+
+def without_reply_to(raw: bytes, address: str) -> bytes:
+    """Return a stored staff mail rebuilt without the visitor's address `address`.
+
+    For a visitor who withdrew the address: no Reply-To, the reply line says so, and the
+    address is gone wherever else it stood (the visitor may have typed it in the
+    question). Message-ID, Date and everything else stay, so a mail sent later is still
+    the same ticket's mail.
+    """
+    message = message_from_bytes(raw, policy=SMTP)
+    del message["Reply-To"]
+    subject = message["Subject"]
+    if subject is not None:
+        message.replace_header(
+            "Subject", _address_pattern(address, False).sub(EMAIL_PLACEHOLDER, str(subject))
+        )
+    environment = _environment()
+    for part in message.walk():
+        if part.get_content_maintype() != "text":
+            continue
+        subtype = part.get_content_subtype()
+        line = environment.get_template(f"reply_line.{'html' if subtype == 'html' else 'txt'}")
+        content = part.get_content().replace(
+            line.render(reply_to=address, withdrawn=False),
+            line.render(reply_to=None, withdrawn=True),
+        )
+        content = _address_pattern(address, subtype == "html").sub(EMAIL_PLACEHOLDER, content)
+        # MIMEPart's own set_content: EmailMessage's would add a MIME-Version to the part.
+        MIMEPart.set_content(
+            part, content, subtype=subtype, charset="utf-8", cte="quoted-printable"
+        )
+    return message.as_bytes(policy=SMTP)

@@ -65,6 +65,20 @@ tickets = Table(
     Column("reply_to", String(254)),
 )
 
+# A question the visitor wrote for staff, kept as written from the moment the form takes
+# it until its ticket is made (in the same transaction), the visitor stops or asks for
+# deletion, or `asf-bot privacy purge` finds it abandoned. Rasa's conversation store holds
+# only the redacted text, so this is where staff's copy comes from. At most one per
+# conversation.
+pending_questions = Table(
+    "pending_questions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("conversation_ref", String(64), nullable=False, unique=True),
+    Column("question", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
 # The durable outbox: each ticket's mail to staff, written with the ticket, sent by the
 # mail worker. status: pending -> sending (claimed until next_attempt_at, a lease) ->
 # sent, or failed on a permanent error; temporary errors go back to pending with

@@ -28,9 +28,10 @@ from actions.escalation import (
 from actions.privacy import ActionSaveEmailAddress, ValidateEmailForm
 from bot.bootstrap import Services, build_services
 from bot.escalation import MAX_QUESTION_LENGTH
+from bot.pseudonym import conversation_ref
 from bot.settings import PROJECT_ROOT, Settings
 from bot.storage.migrate import upgrade
-from bot.storage.tables import outbox, tickets
+from bot.storage.tables import outbox, pending_questions, tickets
 
 CONSENTED_AT = 1_795_860_000.0  # 2026-11-28 07:20 UTC
 ADDRESS = "anna.berg@exempel.se"
@@ -167,15 +168,111 @@ async def test_personal_data_typed_in_the_chat_does_not_reach_the_mail(services)
     assert "min adress är" not in turns
 
 
-async def test_personal_data_in_the_question_itself_is_removed_too(services):
+# What the visitor types as the question, and what Rasa's tracker store keeps of it.
+CALL_ME = "Ring mig på 070-123 45 67, mitt personnummer är 19850709-1234. Får vi starta?"
+CALL_ME_REDACTED = (
+    "Ring mig på [telefonnummer], mitt personnummer är [personnummer]. Får vi starta?"
+)
+
+
+async def write_question(services: Services, text: str, sender: str = "visitor-1") -> None:
+    """The escalation form takes the question, as Rasa runs it on the visitor's message."""
+    result = await ValidateEscalationForm(services).validate_escalation_question(
+        text, CollectingDispatcher(), tracker(sender=sender), {}
+    )
+    assert result == {"escalation_question": text}
+
+
+def pending(services: Services) -> list[dict]:
+    engine = create_engine(services.settings.database_url, future=True)
+    with engine.connect() as connection:
+        rows = connection.execute(select(pending_questions)).mappings().all()
+    engine.dispose()
+    return [dict(row) for row in rows]
+
+
+async def test_the_question_reaches_staff_as_typed_though_the_conversation_holds_it_redacted(
+    services, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    await write_question(services, CALL_ME)
+    # Kept as written, under the conversation's pseudonym, never its id.
+    [kept] = pending(services)
+    assert kept["question"] == CALL_ME
+    assert kept["conversation_ref"] == conversation_ref(
+        services.settings.pseudonym_key, "visitor-1"
+    )
+
+    # By the time the ticket is made, Rasa has saved (and reloaded) the slot redacted.
     dispatcher = CollectingDispatcher()
-    question = "Ring mig på 070-123 45 67, mitt personnummer är 19850709-1234. Får vi starta?"
-    slots = {"escalation_question": question, "email_record": None}
+    slots = {"escalation_question": CALL_ME_REDACTED, "email_record": None}
+    await ActionCreateTicket(services).run(dispatcher, tracker(slots, BEFORE), {})
+    [(row, mail)] = stored(services)
+    assert row["question"] == CALL_ME
+    assert CALL_ME in body(mail)
+    assert "070-123 45 67" in mail["Subject"]
+    # The turns before the question stay redacted.
+    turns = body(mail)[body(mail).index("Senaste delen av samtalet") :]
+    assert "19850709-1234" not in turns and "[personnummer]" in turns
+    # The kept copy went with the ticket; nothing verbatim was logged.
+    assert pending(services) == []
+    assert "070-123" not in caplog.text and "19850709" not in caplog.text
+
+
+async def test_a_retried_hand_over_never_sends_the_kept_question_twice(services):
+    await write_question(services, CALL_ME)
+    slots = {"escalation_question": CALL_ME_REDACTED, "email_record": None}
+    await ActionCreateTicket(services).run(CollectingDispatcher(), tracker(slots, BEFORE), {})
+    # Run again (say, a retried action): the kept question is gone, so the conversation's
+    # redacted copy is all there is, and it makes a ticket of its own with no personal data.
+    await ActionCreateTicket(services).run(CollectingDispatcher(), tracker(slots, BEFORE), {})
+    first, second = (row["question"] for row, _ in stored(services))
+    assert (first, second) == (CALL_ME, CALL_ME_REDACTED)
+
+
+async def test_without_a_kept_question_the_redacted_copy_goes_and_no_personal_data_with_it(
+    services,
+):
+    # The database was down when the form took the question: the slot's copy is used.
+    dispatcher = CollectingDispatcher()
+    slots = {"escalation_question": CALL_ME, "email_record": None}
     await ActionCreateTicket(services).run(dispatcher, tracker(slots, BEFORE), {})
     [(row, _)] = stored(services)
-    assert row["question"] == (
-        "Ring mig på [telefonnummer], mitt personnummer är [personnummer]. Får vi starta?"
+    assert row["question"] == CALL_ME_REDACTED
+
+
+async def test_a_new_question_replaces_the_one_of_an_unfinished_hand_over(services):
+    await write_question(services, "Den första frågan, 070-111 11 11")
+    await ActionStartEscalation(services).run(CollectingDispatcher(), tracker(), {})
+    assert pending(services) == []
+    await write_question(services, "Den andra frågan, 070-222 22 22")
+    await write_question(services, "Den tredje frågan, 070-333 33 33")
+    assert [row["question"] for row in pending(services)] == ["Den tredje frågan, 070-333 33 33"]
+    # Another conversation's question is its own.
+    await write_question(services, "En annan besökare", sender="visitor-2")
+    assert len(pending(services)) == 2
+
+
+async def test_stopping_deletes_the_question_kept_for_staff(services):
+    await write_question(services, CALL_ME)
+    await write_question(services, "En annan besökare", sender="visitor-2")
+    await ActionCancelEscalation(services).run(CollectingDispatcher(), tracker(), {})
+    assert [row["question"] for row in pending(services)] == ["En annan besökare"]
+
+
+async def test_when_the_question_cannot_be_kept_the_form_goes_on_and_the_log_holds_no_text(
+    tmp_path, caplog
+):
+    broken = build_services(
+        Settings(content_dir=PROJECT_ROOT / "content", database_url=f"sqlite:///{tmp_path}/x.db")
     )
+    caplog.set_level(logging.DEBUG)
+    result = await ValidateEscalationForm(broken).validate_escalation_question(
+        CALL_ME, CollectingDispatcher(), tracker(), {}
+    )
+    assert result == {"escalation_question": CALL_ME}
+    assert "Could not keep a question for staff: OperationalError" in caplog.text
+    assert "070-123" not in caplog.text and "19850709" not in caplog.text
 
 
 async def test_without_consent_there_is_no_reply_to_and_the_visitor_is_told_to_call(services):
@@ -243,6 +340,7 @@ async def test_the_question_is_kept_exactly_as_written(services):
     result = await form.validate_escalation_question(QUESTION, dispatcher, tracker(), {})
     assert result == {"escalation_question": QUESTION}
     assert dispatcher.messages == []
+    assert [row["question"] for row in pending(services)] == [QUESTION]
 
 
 @pytest.mark.parametrize(
@@ -259,6 +357,7 @@ async def test_an_empty_or_far_too_long_question_is_asked_again(services, typed,
     )
     assert result == {"escalation_question": None}
     assert said in dispatcher.messages[0]["text"]
+    assert pending(services) == []
 
 
 async def test_the_question_is_asked_for_in_plain_words_with_a_way_out(services):
@@ -268,8 +367,8 @@ async def test_the_question_is_asked_for_in_plain_words_with_a_way_out(services)
     assert text.startswith("Skriv din fråga med egna ord.") and "”avbryt”" in text
 
 
-async def test_a_hand_over_starts_clean_with_the_escalation_purpose():
-    events = await ActionStartEscalation().run(CollectingDispatcher(), tracker(), {})
+async def test_a_hand_over_starts_clean_with_the_escalation_purpose(services):
+    events = await ActionStartEscalation(services).run(CollectingDispatcher(), tracker(), {})
     assert events == [
         SlotSet("email_consent", None),
         SlotSet("email_address", None),

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import create_engine
 
 from actions.privacy import (
     ActionAskEmailAddress,
@@ -16,8 +19,10 @@ from actions.privacy import (
     ValidateEmailForm,
 )
 from bot.bootstrap import build_services
+from bot.privacy import Purpose
 from bot.settings import PROJECT_ROOT, Settings
 from bot.storage.migrate import upgrade
+from bot.storage.tickets import TicketRepository
 
 STATEMENT = (
     "Om du fyller i din e-postadress sparas den hos Tillväxtverket, och det är vi som "
@@ -183,3 +188,69 @@ async def test_the_address_question_comes_from_the_content_file(services):
     dispatcher = CollectingDispatcher()
     await ActionAskEmailAddress(services).run(dispatcher, consented(), {})
     assert dispatcher.messages[0]["text"] == "Skriv din e-postadress, till exempel namn@exempel.se."
+
+
+# After a question was handed to staff with the address.
+
+
+def hand_over(services, sender="visitor-1"):
+    """Keep an address for staff's answer and make a ticket with it, as the flow does."""
+    record = services.privacy.record("anna@exempel.se", Purpose.ESCALATION, "1", sender)
+    return services.escalation.hand_over("Min fråga", [], sender, record)
+
+
+def ticket_repository(services) -> TicketRepository:
+    return TicketRepository(create_engine(services.settings.database_url, future=True))
+
+
+async def delete_my_data(services) -> str:
+    dispatcher = CollectingDispatcher()
+    await ActionDeleteMyData(services).run(dispatcher, tracker(), {})
+    [message] = dispatcher.messages
+    return message["text"]
+
+
+async def test_what_is_kept_shows_a_ticket_with_the_address_and_a_question_not_sent(services):
+    ticket = hand_over(services)
+    services.escalation.accept_question("visitor-1", "Ring mig på 070-123 45 67")
+    dispatcher = CollectingDispatcher()
+    await ActionShowMyData(services).run(dispatcher, tracker(), {})
+    shown = dispatcher.messages[0]["text"]
+    assert f"• Ärende {ticket.reference} från " in shown
+    assert "med e-postadressen anna@exempel.se för svaret" in shown
+    assert "• Frågan som du har skrivit till en handläggare. Den är inte skickad än." in shown
+
+
+async def test_deleting_before_the_mail_went_says_the_question_goes_without_the_address(services):
+    ticket = hand_over(services)
+    text = await delete_my_data(services)
+    assert text.startswith("Klart. Jag har raderat din e-postadress")
+    assert "Din fråga skickas ändå till handläggaren, men utan din e-postadress." in text
+    assert "ringa Eva Carlsson på Tillväxtverket, telefon 08-681 9223" in text
+    assert "redan skickats" not in text
+    [status] = ticket_repository(services).statuses()
+    assert (status.reference, status.status) == (ticket.reference, "pending")
+    assert services.privacy.kept_for("visitor-1").tickets == []
+
+
+async def test_deleting_after_the_mail_went_says_plainly_that_staff_already_have_it(services):
+    hand_over(services)
+    repository = ticket_repository(services)
+    now = datetime.now(timezone.utc)
+    assert repository.mark_sent(repository.claim(now, timedelta(minutes=5)), now)
+    text = await delete_my_data(services)
+    assert (
+        "Din fråga hade redan skickats till en handläggare med din e-postadress. "
+        "Det mejlet kan jag inte ta tillbaka." in text
+    )
+    assert "skickas ändå" not in text
+
+
+async def test_deleting_mid_hand_over_deletes_the_question_written_and_says_it_was_not_sent(
+    services,
+):
+    services.escalation.accept_question("visitor-1", "Ring mig på 070-123 45 67")
+    text = await delete_my_data(services)
+    assert text.startswith("Klart. Det fanns ingen sparad e-postadress")
+    assert text.endswith("Frågan som du skrev är också raderad. Den har inte skickats.")
+    assert services.privacy.kept_for("visitor-1").question is None

@@ -50,6 +50,7 @@ TYPED = [
     "19850709-1234",
     "070-123 45 67",
     "073-987 65 43",
+    "070-555 12 34",
 ]
 
 
@@ -233,7 +234,12 @@ def test_a_question_handed_to_staff_arrives_with_reply_to_and_no_other_personal_
     assert answer.startswith("Förlåt att svaret inte hjälpte dig.")
     assert choices == [("Ja", "/affirm"), ("Nej", "/deny")]
     assert ASK_QUESTION in say(config, sender, "Ja")
-    question = "Vi är tre i Örebro som vill starta.\nFår vi bli ett <b>ASF</b> & söka stöd?"
+    # A number to call back in the question itself: staff get it as typed, while the
+    # conversation store and every log hold it redacted.
+    question = (
+        "Vi är tre i Örebro som vill starta.\nFår vi bli ett <b>ASF</b> & söka stöd? "
+        "Ring mig på 070-555 12 34."
+    )
     assert STATEMENT in say(config, sender, question)
     say(config, sender, "/affirm")
     # Staff could not reply to it: asked again, and not kept.

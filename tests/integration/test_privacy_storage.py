@@ -15,7 +15,8 @@ import yaml
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy.engine import Engine
 
 from bot.email_address import InvalidAddress
 from bot.nlp.tracker_store import RedactingSQLTrackerStore
@@ -26,11 +27,17 @@ from bot.settings import PROJECT_ROOT
 from bot.storage.consents import ConsentRepository
 from bot.storage.conversations import ConversationRepository
 from bot.storage.migrate import upgrade
+from bot.storage.pending_questions import PendingQuestionRepository
+from bot.storage.tables import outbox, tickets
+from bot.storage.tickets import TicketRepository
+from bot.ticket_service import TicketService
 from tests.conftest import POSTGRES_URL, postgres_available
 
 KEY = "test-key"
 DAY = datetime(2026, 11, 28, 10, 0, tzinfo=timezone.utc)
-TABLES = "outbox, tickets, email_consents, checklist_results, alembic_version, events"
+TABLES = (
+    "pending_questions, outbox, tickets, email_consents, checklist_results, alembic_version, events"
+)
 
 
 class Clock:
@@ -78,14 +85,26 @@ def databases(request, tmp_path):
 
 
 @pytest.fixture
-def world(databases, domain):
-    """The privacy service as staff have it, its clock, and the tracker store."""
-    url, tracker_kwargs = databases
+def app_engine(databases):
+    """The migrated app database."""
+    url, _ = databases
     upgrade(url)
+    engine = create_engine(url, future=True)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def world(databases, domain, app_engine):
+    """The privacy service as staff have it, its clock, and the tracker store."""
+    _, tracker_kwargs = databases
     store = RedactingSQLTrackerStore(domain=domain, **tracker_kwargs)
     clock = Clock(DAY)
+    engine = app_engine
     service = PrivacyService(
-        ConsentRepository(create_engine(url, future=True)),
+        ConsentRepository(engine),
+        PendingQuestionRepository(engine),
+        TicketRepository(engine),
         KEY,
         retention_days=90,
         clock=clock,
@@ -154,7 +173,7 @@ def test_forgetting_a_conversation_deletes_only_its_addresses(world):
     service, _, _ = world
     service.record("anna@exempel.se", Purpose.REPLY, "1", "visitor-1")
     service.record("anna@exempel.se", Purpose.REPLY, "1", "visitor-2")
-    assert service.forget("visitor-1") == 1
+    assert service.forget("visitor-1").records == 1
     assert service.stored_for("visitor-1") == []
     assert len(service.stored_for("visitor-2")) == 1
 
@@ -186,6 +205,8 @@ def test_deleting_an_address_deletes_its_records_and_conversations_only(world, d
     assert service.export("anna@exempel.se") == {
         "address": "anna@exempel.se",
         "records": [],
+        "tickets": [],
+        "pending_questions": [],
         "conversations": [],
     }
     assert asyncio.run(store.retrieve("visitor-1")) is None
@@ -236,7 +257,14 @@ def staff(databases, domain, tmp_path, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("ASF_PSEUDONYM_KEY", KEY)
     store = RedactingSQLTrackerStore(domain=domain, **tracker_kwargs)
-    service = PrivacyService(ConsentRepository(create_engine(url, future=True)), KEY, 90)
+    engine = create_engine(url, future=True)
+    service = PrivacyService(
+        ConsentRepository(engine),
+        PendingQuestionRepository(engine),
+        TicketRepository(engine),
+        KEY,
+        90,
+    )
     yield service, store, ["privacy", "--endpoints", str(endpoints)]
     store.engine.dispose()
 
@@ -276,3 +304,159 @@ def test_staff_purge_what_is_past_retention(staff, domain, capsys):
     assert service.stored_for("visitor-old") == []
     assert len(service.stored_for("visitor-new")) == 1
     assert asyncio.run(store.retrieve("visitor-old")) is None
+
+
+# Questions handed to staff: deletion reaches the tickets, their mail and pending questions.
+
+
+def staff_desk(engine: Engine, clock: Clock) -> tuple[TicketService, PendingQuestionRepository]:
+    """The ticket service and pending questions on the app database."""
+    tickets = TicketService(
+        TicketRepository(engine), KEY, "bot@exempel.se", "staff@exempel.se", clock=clock
+    )
+    return tickets, PendingQuestionRepository(engine)
+
+
+def mail_of(engine: Engine, reference: str) -> tuple[str | None, str, bytes]:
+    """(reply_to, mail status, stored mail) of one ticket, read from the database."""
+    query = (
+        select(tickets.c.reply_to, outbox.c.status, outbox.c.message)
+        .join(outbox, outbox.c.ticket_id == tickets.c.id)
+        .where(tickets.c.reference == reference)
+    )
+    with engine.connect() as connection:
+        row = connection.execute(query).one()
+    return row.reply_to, row.status, bytes(row.message)
+
+
+def mark_sent(engine: Engine, clock: Clock) -> None:
+    repository = TicketRepository(engine)
+    mail = repository.claim(clock(), timedelta(minutes=5))
+    assert repository.mark_sent(mail, clock())
+
+
+def test_forgetting_a_conversation_takes_its_address_out_of_tickets_and_unsent_mail(
+    world, app_engine
+):
+    service, clock, _ = world
+    tickets_, questions = staff_desk(app_engine, clock)
+    service.record("anna@exempel.se", Purpose.ESCALATION, "1", "visitor-1")
+    mine = tickets_.create_ticket("Min fråga", [], "anna@exempel.se", "visitor-1")
+    other = tickets_.create_ticket("Annans fråga", [], "lisa@exempel.se", "visitor-2")
+    questions.put(conversation_ref(KEY, "visitor-1"), "Ring 070-123 45 67", clock())
+
+    deletion = service.forget("visitor-1")
+    assert (deletion.records, deletion.pending_questions) == (1, 1)
+    assert (deletion.tickets.unsent, deletion.tickets.sent) == (1, 0)
+    reply_to, status, message = mail_of(app_engine, mine.reference)
+    assert (reply_to, status) == (None, "pending")
+    assert b"anna@" not in message and b"Reply-To" not in message
+    assert b"Min fr" in message  # staff still get the question
+    assert mail_of(app_engine, other.reference)[0] == "lisa@exempel.se"
+    assert service.kept_for("visitor-1").tickets == []
+    assert service.kept_for("visitor-1").question is None
+
+
+def test_forgetting_after_the_mail_was_sent_says_so_and_strips_the_stored_copy(world, app_engine):
+    service, clock, _ = world
+    tickets_, _ = staff_desk(app_engine, clock)
+    ticket = tickets_.create_ticket("Min fråga", [], "anna@exempel.se", "visitor-1")
+    mark_sent(app_engine, clock)
+    deletion = service.forget("visitor-1")
+    assert (deletion.tickets.unsent, deletion.tickets.sent) == (0, 1)
+    reply_to, status, message = mail_of(app_engine, ticket.reference)
+    assert (reply_to, status) == (None, "sent")
+    assert b"anna@" not in message
+
+
+def test_what_is_kept_lists_tickets_with_an_address_and_a_question_not_yet_sent(world, app_engine):
+    service, clock, _ = world
+    tickets_, questions = staff_desk(app_engine, clock)
+    tickets_.create_ticket("Utan adress", [], None, "visitor-1")
+    with_address = tickets_.create_ticket("Med adress", [], "anna@exempel.se", "visitor-1")
+    questions.put(conversation_ref(KEY, "visitor-1"), "Nästa fråga", clock())
+    kept = service.kept_for("visitor-1")
+    assert [t.reference for t in kept.tickets] == [with_address.reference]
+    assert kept.tickets[0].reply_to == "anna@exempel.se"
+    assert kept.question.question == "Nästa fråga"
+    assert service.kept_for("visitor-2") == type(kept)([], [], None)
+
+
+def test_staff_export_lists_tickets_with_the_address_and_pending_questions(
+    world, domain, app_engine
+):
+    service, clock, store = world
+    tickets_, questions = staff_desk(app_engine, clock)
+    service.record("anna@exempel.se", Purpose.ESCALATION, "1", "visitor-1")
+    ticket = tickets_.create_ticket("Min fråga", [], "anna@exempel.se", "visitor-1")
+    tickets_.create_ticket("Annans", [], "lisa@exempel.se", "visitor-2")
+    questions.put(conversation_ref(KEY, "visitor-1"), "Ring 070-123 45 67", clock())
+    converse(store, domain, "visitor-1", "anna@exempel.se")
+    exported = service.export("Anna@Exempel.se")
+    [listed] = exported["tickets"]
+    assert listed["reference"] == ticket.reference
+    assert (listed["reply_to"], listed["question"]) == ("anna@exempel.se", "Min fråga")
+    assert listed["mail_status"] == "pending"
+    [question] = exported["pending_questions"]
+    assert question["question"] == "Ring 070-123 45 67"
+    assert question["conversation_ref"] == conversation_ref(KEY, "visitor-1")
+    assert "lisa@" not in json.dumps(exported)
+
+
+def test_deleting_an_address_takes_it_out_of_every_ticket_and_pending_question(
+    world, domain, app_engine
+):
+    service, clock, store = world
+    tickets_, questions = staff_desk(app_engine, clock)
+    service.record("anna@exempel.se", Purpose.ESCALATION, "1", "visitor-1")
+    first = tickets_.create_ticket("Första", [], "anna@exempel.se", "visitor-1")
+    mark_sent(app_engine, clock)
+    # The same address in another conversation whose consent record is already gone.
+    second = tickets_.create_ticket("Andra", [], "ANNA@exempel.se", "visitor-3")
+    other = tickets_.create_ticket("Annans", [], "lisa@exempel.se", "visitor-2")
+    questions.put(conversation_ref(KEY, "visitor-1"), "Tredje", clock())
+    converse(store, domain, "visitor-1", "anna@exempel.se")
+
+    deletion = service.delete("anna@exempel.se")
+    assert (deletion.records, deletion.conversations, deletion.pending_questions) == (1, 1, 1)
+    assert (deletion.tickets.unsent, deletion.tickets.sent) == (1, 1)
+    for ticket in (first, second):
+        reply_to, _, message = mail_of(app_engine, ticket.reference)
+        assert reply_to is None and b"anna@" not in message.lower()
+    assert mail_of(app_engine, other.reference)[0] == "lisa@exempel.se"
+    assert service.export("anna@exempel.se")["tickets"] == []
+
+
+def test_purge_takes_addresses_out_of_tickets_past_retention(world, app_engine):
+    service, clock, _ = world
+    tickets_, _ = staff_desk(app_engine, clock)
+    old = tickets_.create_ticket("Gammal", [], "old@exempel.se", "visitor-old")
+    clock.now = DAY + timedelta(days=60)
+    new = tickets_.create_ticket("Ny", [], "new@exempel.se", "visitor-new")
+    clock.now = DAY + timedelta(days=90)
+    assert service.purge().tickets.tickets == 0  # the deadline itself is still inside
+    clock.now = DAY + timedelta(days=91)
+    assert service.purge().tickets.unsent == 1
+    assert mail_of(app_engine, old.reference)[0] is None
+    assert b"old@" not in mail_of(app_engine, old.reference)[2]
+    assert mail_of(app_engine, new.reference)[0] == "new@exempel.se"
+
+
+def test_staff_delete_and_purge_report_tickets_and_questions(staff, app_engine, capsys):
+    service, _, privacy = staff
+    engine = app_engine
+    tickets_ = TicketService(TicketRepository(engine), KEY, "bot@exempel.se", "staff@exempel.se")
+    service.record("anna@exempel.se", Purpose.ESCALATION, "1", "visitor-1")
+    ticket = tickets_.create_ticket("Min fråga", [], "anna@exempel.se", "visitor-1")
+    long_ago = datetime.now(timezone.utc) - timedelta(hours=25)
+    PendingQuestionRepository(engine).put("someone", "Övergiven fråga", long_ago)
+
+    assert run_cli([*privacy, "export", "anna@exempel.se"]) == 0
+    [listed] = json.loads(capsys.readouterr().out)["tickets"]
+    assert listed["reference"] == ticket.reference
+    assert run_cli([*privacy, "delete", "anna@exempel.se"]) == 0
+    out = capsys.readouterr().out
+    assert "Removed the reply address from 1 ticket(s): 1 whose mail will go to staff" in out
+    assert run_cli([*privacy, "purge"]) == 0
+    assert "Deleted 1 question(s) not handed over older than 24 hours." in capsys.readouterr().out
+    assert PendingQuestionRepository(engine).for_conversation("someone") is None

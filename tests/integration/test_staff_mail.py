@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import select
 
+from bot.storage.tables import outbox, tickets
 from bot.ticket import TicketError
 from tests.integration.conftest import SENDER, STAFF, Desk
 
@@ -133,3 +135,46 @@ async def test_every_ticket_has_its_own_stable_message_id(desk):
     ids = [mail.message["Message-ID"] for mail in desk.smtp.received]
     assert len(set(ids)) == 2
     assert all(i.startswith("<ASF-2026-") and i.endswith("@example.se>") for i in ids)
+
+
+async def test_a_withdrawn_address_leaves_the_mail_before_it_is_sent(desk):
+    question = "Får vi starta? Mejla anna.berg@example.com eller ring 070-123 45 67.\nÅsa"
+    ticket = desk.ticket(question=question, reply_to="anna.berg@example.com")
+    before = desk.repository.statuses()[0]
+    withdrawal = desk.repository.withdraw_address_in(ticket.conversation_ref)
+    assert (withdrawal.unsent, withdrawal.sent) == (1, 0)
+
+    assert await desk.worker().deliver_due() == 1
+    [mail] = desk.smtp.received
+    message = mail.message
+    assert message["Reply-To"] is None
+    assert "anna.berg" not in mail.raw.decode("ascii").lower()
+    # Staff still get the question (the address taken out of it), the turns, the
+    # reference, and are told why there is no address; the mail is the same ticket's.
+    assert message["Subject"].startswith(f"[{ticket.reference}] Får vi starta?")
+    for part in ("plain", "html"):
+        body = message.get_body(part).get_content().replace("\r\n", "\n")
+        assert "Mejla [e-postadress] eller ring 070-123 45 67." in body
+        assert "Besökaren har tagit tillbaka sin e-postadress" in body
+        assert "Hej! Vad undrar du över?" in body and ticket.reference in body
+    assert message["X-ASF-Ticket"] == ticket.reference
+    assert desk.repository.statuses()[0].created_at == before.created_at
+    assert message["Message-ID"].startswith(f"<{ticket.reference}.")
+
+
+async def test_a_withdrawn_address_leaves_the_stored_copy_of_a_mail_already_sent(desk):
+    ticket = desk.ticket(reply_to="anna.berg@example.com")
+    assert await desk.worker().deliver_due() == 1
+    [sent] = desk.smtp.received
+    withdrawal = desk.repository.withdraw_address_in(ticket.conversation_ref)
+    assert (withdrawal.unsent, withdrawal.sent) == (0, 1)
+    assert desk.repository.with_address_in(ticket.conversation_ref) == []
+    with desk.engine.connect() as connection:
+        row = connection.execute(
+            select(tickets.c.reply_to, outbox.c.message, outbox.c.status).join(
+                outbox, outbox.c.ticket_id == tickets.c.id
+            )
+        ).one()
+    assert row.reply_to is None and row.status == "sent"
+    assert b"anna.berg" not in bytes(row.message)
+    assert f"Message-ID: {sent.message['Message-ID']}".encode() in bytes(row.message)

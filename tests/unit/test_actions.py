@@ -66,4 +66,6 @@ def test_the_action_server_registers_every_custom_action_of_the_domain():
     executor = ActionExecutor()
     executor.register_package("actions")
     domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
-    assert set(domain["actions"]) <= set(executor.actions)
+    # An action with options (`send_domain: true`) is a one-key mapping in the list.
+    names = {next(iter(a)) if isinstance(a, dict) else a for a in domain["actions"]}
+    assert names <= set(executor.actions)
