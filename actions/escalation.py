@@ -127,6 +127,9 @@ class ValidateEscalationForm(_UsesServices, FormValidationAction):
     async def validate_escalation_question(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if value is None:
+            # The slot was cleared (the form is starting), not answered: nothing to check.
+            return {QUESTION: None}
         text = value if isinstance(value, str) else None
         problem = question_problem(text)
         if problem is not None:

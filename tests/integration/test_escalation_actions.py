@@ -11,6 +11,7 @@ from email.message import EmailMessage
 from email.policy import default
 
 import pytest
+import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -358,6 +359,20 @@ async def test_an_empty_or_far_too_long_question_is_asked_again(services, typed,
     assert result == {"escalation_question": None}
     assert said in dispatcher.messages[0]["text"]
     assert pending(services) == []
+
+
+async def test_the_form_starts_by_asking_for_the_question_without_a_complaint(services):
+    # Rasa runs the validator when the form starts, right after the start action has
+    # cleared the question slot; a cleared slot is not an empty question.
+    started = await ActionStartEscalation(services).run(CollectingDispatcher(), tracker(), {})
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    opening = tracker(
+        events=[user("ja"), *started],
+        latest_message={"text": "ja", "intent": {"name": "affirm"}, "entities": []},
+    )
+    dispatcher = CollectingDispatcher()
+    await ValidateEscalationForm(services).run(dispatcher, opening, domain)
+    assert dispatcher.messages == []
 
 
 async def test_the_question_is_asked_for_in_plain_words_with_a_way_out(services):

@@ -233,7 +233,8 @@ def test_a_question_handed_to_staff_arrives_with_reply_to_and_no_other_personal_
     answer, choices = ask(config, sender, "det hjälpte inte")
     assert answer.startswith("Förlåt att svaret inte hjälpte dig.")
     assert choices == [("Ja", "/affirm"), ("Nej", "/deny")]
-    assert ASK_QUESTION in say(config, sender, "Ja")
+    # The question is asked for, with no complaint about a question not yet written.
+    assert say(config, sender, "Ja").startswith(ASK_QUESTION)
     # A number to call back in the question itself: staff get it as typed, while the
     # conversation store and every log hold it redacted.
     question = (
@@ -289,7 +290,7 @@ def test_a_person_asked_for_and_then_stopping_sends_nothing(bot, smtp):
         before = db.execute("SELECT COUNT(*) FROM tickets").fetchone()
     answer = say(config, sender, "kan jag prata med en handläggare?")
     assert "telefon 08-681 9223" in answer and "Vill du det?" in answer
-    assert ASK_QUESTION in say(config, sender, "/affirm")
+    assert say(config, sender, "/affirm").startswith(ASK_QUESTION)
     assert STATEMENT in say(config, sender, "Hur många ASF finns i Skåne?")
     answer = say(config, sender, "avbryt")
     assert answer.startswith("Okej, jag skickar ingen fråga.")
