@@ -11,10 +11,12 @@ from bench.settings import NON_TOPIC_INTENTS, BenchError, BenchSettings
 from bench.variants import (
     char_ngram_range,
     load_config,
+    with_rasas_logistic_regression,
     with_response_selector,
     with_spacy_model,
     without_char_ngrams,
     without_lemmas,
+    without_word_bigrams,
     write_config,
     write_response_selector_data,
 )
@@ -62,6 +64,11 @@ def prepare(settings: BenchSettings, spacy_model: Path) -> Prepared:
         "no_lemma": (without_lemmas, "word counts on surface forms (`use_lemma: false`)"),
         "no_char": (without_char_ngrams, "no character n-gram featurizer"),
         "char_1_4": (char_ngram_range(1, 4), f"char n-grams 1–4 instead of {char_range(ours)}"),
+        "no_word_bigrams": (without_word_bigrams, "single words only, no pairs of words"),
+        "rasa_lr": (
+            with_rasas_logistic_regression,
+            "Rasa's LogisticRegressionClassifier (C = 1.0) instead of C = 10",
+        ),
         RESPONSE_SELECTOR: (
             with_response_selector,
             "topics as retrieval intent `faq/<topic>` + ResponseSelector (100 epochs)",

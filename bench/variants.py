@@ -78,6 +78,28 @@ def without_char_ngrams(config: Config) -> Config:
     return config
 
 
+def without_word_bigrams(config: Config) -> Config:
+    """Word counts on single words only (no pairs of words)."""
+    config = copy.deepcopy(config)
+    for component in _featurizers(config, char=False):
+        component.pop("max_ngram", None)
+    return config
+
+
+def with_rasas_logistic_regression(config: Config) -> Config:
+    """Rasa's own LogisticRegressionClassifier (C fixed at 1.0) instead of the tuned one."""
+    config = copy.deepcopy(config)
+    classifiers = [
+        c for c in config["pipeline"] if c["name"].endswith("LogisticRegressionClassifier")
+    ]
+    if not classifiers:
+        raise BenchError("the pipeline has no logistic regression classifier to vary")
+    for component in classifiers:
+        component["name"] = "LogisticRegressionClassifier"
+        component.pop("C", None)
+    return config
+
+
 def char_ngram_range(low: int, high: int) -> Callable[[Config], Config]:
     """Return a variant with character n-grams of lengths low..high."""
 

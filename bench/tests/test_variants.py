@@ -11,9 +11,11 @@ from bench.settings import NON_TOPIC_INTENTS, BenchError
 from bench.variants import (
     char_ngram_range,
     load_config,
+    with_rasas_logistic_regression,
     with_response_selector,
     without_char_ngrams,
     without_lemmas,
+    without_word_bigrams,
     write_config,
     write_response_selector_data,
 )
@@ -45,6 +47,25 @@ def test_without_char_ngrams_keeps_the_word_featurizer(ours):
 def test_char_range_sets_both_ends(ours):
     char = featurizers(char_ngram_range(1, 4)(ours))[1]
     assert (char["min_ngram"], char["max_ngram"]) == (1, 4)
+
+
+def test_without_word_bigrams_counts_single_words_only(ours):
+    assert featurizers(ours)[0]["max_ngram"] == 2
+    word, char = featurizers(without_word_bigrams(ours))
+    assert "max_ngram" not in word
+    assert char == featurizers(ours)[1]
+
+
+def test_rasas_logistic_regression_replaces_the_tuned_one(ours):
+    names = [c["name"] for c in with_rasas_logistic_regression(ours)["pipeline"]]
+    assert "LogisticRegressionClassifier" in names
+    assert not any("Tuned" in name for name in names)
+    classifier = next(
+        c
+        for c in with_rasas_logistic_regression(ours)["pipeline"]
+        if c["name"] == "LogisticRegressionClassifier"
+    )
+    assert "C" not in classifier
 
 
 def test_the_response_selector_comes_before_the_fallback(ours):
