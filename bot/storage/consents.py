@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine, RowMapping
 
 from bot.privacy import ConsentRecord, Purpose
-from bot.storage.tables import email_consents
+from bot.storage.tables import as_utc, email_consents
 
 
 def address_key(address: str) -> str:
     """Return the form addresses are looked up by: case-folded (ANNA@X.SE is anna@x.se)."""
     return address.strip().casefold()
-
-
-def _utc(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything is stored in UTC.
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
 
 
 def _record(row: RowMapping) -> ConsentRecord:
@@ -30,9 +23,9 @@ def _record(row: RowMapping) -> ConsentRecord:
         address=row["address"],
         purpose=Purpose(row["purpose"]),
         policy_version=row["policy_version"],
-        consented_at=_utc(row["consented_at"]),
+        consented_at=as_utc(row["consented_at"]),
         conversation_ref=row["conversation_ref"],
-        retain_until=_utc(row["retain_until"]),
+        retain_until=as_utc(row["retain_until"]),
     )
 
 
@@ -59,9 +52,9 @@ class ConsentRepository:
                     address_key=address_key(address),
                     purpose=purpose.value,
                     policy_version=policy_version,
-                    consented_at=_utc(consented_at),
+                    consented_at=as_utc(consented_at),
                     conversation_ref=conversation_ref,
-                    retain_until=_utc(retain_until),
+                    retain_until=as_utc(retain_until),
                 )
             )
             return int(result.inserted_primary_key[0])
@@ -81,7 +74,7 @@ class ConsentRepository:
 
     def expired(self, now: datetime) -> list[ConsentRecord]:
         """Return the records whose retention deadline has passed."""
-        return self._select(email_consents.c.retain_until < _utc(now))
+        return self._select(email_consents.c.retain_until < as_utc(now))
 
     def all(self) -> list[ConsentRecord]:
         """Return every record, oldest first."""

@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine, RowMapping
 
 from bot.escalation import PendingQuestion
-from bot.storage.tables import pending_questions
-
-
-def _utc(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything is stored in UTC.
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+from bot.storage.tables import as_utc, pending_questions
 
 
 def _question(row: RowMapping) -> PendingQuestion:
@@ -24,7 +17,7 @@ def _question(row: RowMapping) -> PendingQuestion:
         id=row["id"],
         conversation_ref=row["conversation_ref"],
         question=row["question"],
-        created_at=_utc(row["created_at"]),
+        created_at=as_utc(row["created_at"]),
     )
 
 
@@ -46,7 +39,7 @@ class PendingQuestionRepository:
                 pending_questions.insert().values(
                     conversation_ref=conversation_ref,
                     question=question,
-                    created_at=_utc(created_at),
+                    created_at=as_utc(created_at),
                 )
             )
             return int(result.inserted_primary_key[0])
@@ -75,7 +68,7 @@ class PendingQuestionRepository:
 
     def delete_created_before(self, moment: datetime) -> int:
         """Delete the questions written before `moment` (abandoned); return how many."""
-        return self._delete(pending_questions.c.created_at < _utc(moment))
+        return self._delete(pending_questions.c.created_at < as_utc(moment))
 
     def _delete(self, condition: object) -> int:
         with self._engine.begin() as connection:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from sqlalchemy import (
     Column,
     DateTime,
@@ -16,6 +18,14 @@ from sqlalchemy import (
 )
 
 metadata = MetaData()
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Return `moment` in UTC: every DateTime column holds UTC, and SQLite hands it back naive."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
 
 # One row per conversation that completed the checklist, for advisers' statistics.
 # No personal data: the conversation is known only by a keyed hash (conversation_ref).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.policy import SMTP
 
@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 
 from bot.mail.compose import without_reply_to
 from bot.redaction import EMAIL_PLACEHOLDER
-from bot.storage.tables import outbox, pending_questions, tickets
+from bot.storage.tables import as_utc, outbox, pending_questions, tickets
 from bot.ticket import (
     StoredTicket,
     Ticket,
@@ -51,11 +51,6 @@ class MailStatus:
     attempts: int
     next_attempt_at: datetime
     last_error: str | None
-
-
-def _utc(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything stored is UTC.
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 class TicketRepository:
@@ -216,10 +211,10 @@ class TicketRepository:
             return [
                 MailStatus(
                     reference=row.reference,
-                    created_at=_utc(row.created_at),
+                    created_at=as_utc(row.created_at),
                     status=row.status,
                     attempts=row.attempts,
-                    next_attempt_at=_utc(row.next_attempt_at),
+                    next_attempt_at=as_utc(row.next_attempt_at),
                     last_error=row.last_error,
                 )
                 for row in connection.execute(query)
@@ -236,7 +231,7 @@ class TicketRepository:
             return [
                 StoredTicket(
                     reference=row["reference"],
-                    created_at=_utc(row["created_at"]),
+                    created_at=as_utc(row["created_at"]),
                     conversation_ref=row["conversation_ref"],
                     question=row["question"],
                     reply_to=row["reply_to"],
@@ -265,7 +260,7 @@ class TicketRepository:
 
     def withdraw_addresses_before(self, moment: datetime) -> Withdrawal:
         """Remove the reply address from tickets made before `moment` (past retention)."""
-        return self._withdraw(tickets.c.created_at < _utc(moment))
+        return self._withdraw(tickets.c.created_at < as_utc(moment))
 
     def _withdraw(self, condition: object) -> Withdrawal:
         """Forget the reply address of the tickets matching `condition`, in one transaction.
