@@ -20,7 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.privacy import CONSENT_PAYLOADS, RECORD, _reset, _StartEmailForm, _UsesServices
+from actions.privacy import RECORD, _reset, _StartEmailForm, _UsesServices, yes_no_buttons
 from bot.bootstrap import Services
 from bot.escalation import closest_topics, conversation_turns, offer_reason, question_problem
 from bot.privacy import Purpose
@@ -66,11 +66,9 @@ class ActionOfferEscalation(_UsesServices, Action):
         content = self.services.content
         texts = content.escalation()
         reason = offer_reason(tracker.latest_message.get("intent", {}).get("name"))
-        buttons = [
-            {"title": texts.answers[answer], "payload": payload}
-            for answer, payload in CONSENT_PAYLOADS.items()
-        ]
-        dispatcher.utter_message(text=texts.offer(reason, content.contact()), buttons=buttons)
+        dispatcher.utter_message(
+            text=texts.offer(reason, content.contact()), buttons=yes_no_buttons(texts.answers)
+        )
         return []
 
 

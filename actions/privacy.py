@@ -36,6 +36,15 @@ RECORD = "email_record"
 # The intents behind the Ja / Nej buttons; domain.yml maps them to the consent slot.
 CONSENT_PAYLOADS = {"ja": "/affirm", "nej": "/deny"}
 
+
+def yes_no_buttons(answers: dict[str, str]) -> list[dict[str, str]]:
+    """The Ja / Nej buttons, titled from a content file's `answers`."""
+    return [
+        {"title": answers[answer], "payload": payload}
+        for answer, payload in CONSENT_PAYLOADS.items()
+    ]
+
+
 log = logging.getLogger(__name__)
 
 
@@ -99,11 +108,9 @@ class ActionAskEmailConsent(_UsesServices, Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         texts = self.services.content.privacy()
-        buttons = [
-            {"title": texts.answers[answer], "payload": payload}
-            for answer, payload in CONSENT_PAYLOADS.items()
-        ]
-        dispatcher.utter_message(text=texts.consent_request(), buttons=buttons)
+        dispatcher.utter_message(
+            text=texts.consent_request(), buttons=yes_no_buttons(texts.answers)
+        )
         return []
 
 
