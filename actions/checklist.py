@@ -11,7 +11,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.bootstrap import Services, bootstrap
+from actions.services import UsesServices
 from bot.checklist import CRITERIA, Answer
 
 SLOTS = {criterion: f"checklist_{criterion}" for criterion in CRITERIA}
@@ -49,7 +49,7 @@ class ValidateChecklistForm(FormValidationAction):
         return {SLOTS["public_services"]: _valid(value)}
 
 
-class _AskChecklistQuestion(Action, ABC):
+class _AskChecklistQuestion(UsesServices, Action, ABC):
     """Ask one criterion's question with Ja / Nej / Vet inte buttons (called by the form)."""
 
     @property
@@ -57,16 +57,13 @@ class _AskChecklistQuestion(Action, ABC):
     def criterion(self) -> str:
         """The criterion whose question this action asks."""
 
-    def __init__(self, services: Services | None = None) -> None:
-        self._services = services
-
     def name(self) -> str:
         return f"action_ask_{SLOTS[self.criterion]}"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        texts = (self._services or bootstrap()).content.checklist()
+        texts = self.services.content.checklist()
         buttons = [
             {"title": texts.answers[answer.value], "payload": payload}
             for answer, payload in ANSWER_PAYLOADS.items()
@@ -99,11 +96,8 @@ class ActionAskChecklistPublicServices(_AskChecklistQuestion):
     criterion = "public_services"
 
 
-class ActionExplainChecklistQuestion(Action):
+class ActionExplainChecklistQuestion(UsesServices, Action):
     """Explain why the question being asked matters; the form then asks it again."""
-
-    def __init__(self, services: Services | None = None) -> None:
-        self._services = services
 
     def name(self) -> str:
         return "action_explain_checklist_question"
@@ -113,16 +107,13 @@ class ActionExplainChecklistQuestion(Action):
     ) -> list[dict[str, Any]]:
         criterion = CRITERION_OF_SLOT.get(tracker.get_slot("requested_slot"))
         if criterion:
-            texts = (self._services or bootstrap()).content.checklist()
+            texts = self.services.content.checklist()
             dispatcher.utter_message(text=texts.explanations[criterion])
         return []
 
 
-class ActionChecklistResult(Action):
+class ActionChecklistResult(UsesServices, Action):
     """Evaluate and store the completed checklist, then show the result."""
-
-    def __init__(self, services: Services | None = None) -> None:
-        self._services = services
 
     def name(self) -> str:
         return "action_checklist_result"
@@ -130,18 +121,15 @@ class ActionChecklistResult(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        services = self._services or bootstrap()
+        services = self.services
         values = {c: tracker.get_slot(slot) for c, slot in SLOTS.items()}
         result = await asyncio.to_thread(services.checklists.complete, values, tracker.sender_id)
         dispatcher.utter_message(text=services.content.checklist().result(result))
         return []
 
 
-class ActionChangeAnswer(Action):
+class ActionChangeAnswer(UsesServices, Action):
     """Forget the answer the visitor wants to change, so the form asks it again."""
-
-    def __init__(self, services: Services | None = None) -> None:
-        self._services = services
 
     def name(self) -> str:
         return "action_change_answer"
@@ -152,7 +140,7 @@ class ActionChangeAnswer(Action):
         criterion = next(tracker.get_latest_entity_values("criterion"), None)
         if criterion in SLOTS:
             return [SlotSet(SLOTS[criterion], None)]
-        texts = (self._services or bootstrap()).content.checklist()
+        texts = self.services.content.checklist()
         buttons = [
             {"title": texts.button_titles[c], "payload": f'/change_answer{{"criterion":"{c}"}}'}
             for c in CRITERIA

@@ -20,7 +20,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.privacy import RECORD, _reset, _StartEmailForm, _UsesServices, yes_no_buttons
+from actions.privacy import RECORD, StartEmailForm, cleared_email_slots, yes_no_buttons
+from actions.services import UsesServices
 from bot.bootstrap import Services
 from bot.escalation import closest_topics, conversation_turns, offer_reason, question_problem
 from bot.privacy import Purpose
@@ -34,10 +35,10 @@ log = logging.getLogger(__name__)
 
 def _forget_flow() -> list[dict[str, Any]]:
     """Slot events that leave nothing of a hand-over in the conversation."""
-    return [*_reset(), SlotSet(QUESTION, None), SlotSet(RECORD, None)]
+    return [*cleared_email_slots(), SlotSet(QUESTION, None), SlotSet(RECORD, None)]
 
 
-class ActionRephraseWithTopics(_UsesServices, Action):
+class ActionRephraseWithTopics(UsesServices, Action):
     """Ask to rephrase an unclear message, with buttons for the closest topics."""
 
     def name(self) -> str:
@@ -54,7 +55,7 @@ class ActionRephraseWithTopics(_UsesServices, Action):
         return []
 
 
-class ActionOfferEscalation(_UsesServices, Action):
+class ActionOfferEscalation(UsesServices, Action):
     """Offer to send the question to staff, worded for why (a person, unclear, no help)."""
 
     def name(self) -> str:
@@ -81,7 +82,7 @@ async def _discard_question(services: Services, conversation_id: str) -> None:
         log.error("Could not delete a question kept for staff: %s", type(error).__name__)
 
 
-class ActionStartEscalation(_StartEmailForm):
+class ActionStartEscalation(StartEmailForm):
     """Start a hand-over clean: no earlier question, address or consent; the purpose set."""
 
     purpose = Purpose.ESCALATION
@@ -99,7 +100,7 @@ class ActionStartEscalation(_StartEmailForm):
         return [*events, SlotSet(QUESTION, None), SlotSet(RECORD, None)]
 
 
-class ActionAskEscalationQuestion(_UsesServices, Action):
+class ActionAskEscalationQuestion(UsesServices, Action):
     """Ask the visitor to write the question in their own words (called by the form)."""
 
     def name(self) -> str:
@@ -112,7 +113,7 @@ class ActionAskEscalationQuestion(_UsesServices, Action):
         return []
 
 
-class ValidateEscalationForm(_UsesServices, FormValidationAction):
+class ValidateEscalationForm(UsesServices, FormValidationAction):
     """Keep the question exactly as written, unless it is empty or far too long.
 
     It is kept in the app database here, while this message is handled: Rasa saves the
@@ -144,7 +145,7 @@ class ValidateEscalationForm(_UsesServices, FormValidationAction):
         return {QUESTION: text}
 
 
-class ActionCreateTicket(_UsesServices, Action):
+class ActionCreateTicket(UsesServices, Action):
     """Hand the question to staff and show the reference; the phone number if that fails."""
 
     def name(self) -> str:
@@ -176,7 +177,7 @@ class ActionCreateTicket(_UsesServices, Action):
         return _forget_flow()
 
 
-class ActionCancelEscalation(_UsesServices, Action):
+class ActionCancelEscalation(UsesServices, Action):
     """Nej to the offer, or "avbryt" at any point: send nothing, give the phone number."""
 
     def name(self) -> str:

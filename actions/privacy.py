@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.bootstrap import Services, bootstrap
+from actions.services import UsesServices
 from bot.email_address import InvalidAddress, reply_address
 from bot.privacy import (
     FORGET_CONVERSATION_SLOT,
@@ -52,7 +52,8 @@ def _attempts(tracker: Tracker) -> int:
     return int(tracker.get_slot(ATTEMPTS) or 0)
 
 
-def _reset() -> list[dict[str, Any]]:
+def cleared_email_slots() -> list[dict[str, Any]]:
+    """Forget the purpose, consent, address and attempts of an earlier email_form."""
     return [
         SlotSet(PURPOSE, None),
         SlotSet(CONSENT, None),
@@ -69,18 +70,7 @@ def consent_time(tracker: Tracker) -> datetime | None:
     return None
 
 
-class _UsesServices:
-    """Services from the constructor in tests, else this process's bootstrap."""
-
-    def __init__(self, services: Services | None = None) -> None:
-        self._services = services
-
-    @property
-    def services(self) -> Services:
-        return self._services or bootstrap()
-
-
-class _StartEmailForm(_UsesServices, Action, ABC):
+class StartEmailForm(UsesServices, Action, ABC):
     """Forget any earlier answers and set the purpose, before email_form runs.
 
     A flow that needs an address subclasses it with its own purpose and runs email_form
@@ -95,10 +85,10 @@ class _StartEmailForm(_UsesServices, Action, ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        return [*_reset()[1:], SlotSet(PURPOSE, self.purpose.value)]
+        return [*cleared_email_slots()[1:], SlotSet(PURPOSE, self.purpose.value)]
 
 
-class ActionAskEmailConsent(_UsesServices, Action):
+class ActionAskEmailConsent(UsesServices, Action):
     """Show the privacy statement and ask for consent with Ja / Nej buttons."""
 
     def name(self) -> str:
@@ -114,7 +104,7 @@ class ActionAskEmailConsent(_UsesServices, Action):
         return []
 
 
-class ActionAskEmailAddress(_UsesServices, Action):
+class ActionAskEmailAddress(UsesServices, Action):
     """Ask for the address (only ever after consent: the form asks consent first)."""
 
     def name(self) -> str:
@@ -127,14 +117,11 @@ class ActionAskEmailAddress(_UsesServices, Action):
         return []
 
 
-class ValidateEmailForm(FormValidationAction):
+class ValidateEmailForm(UsesServices, FormValidationAction):
     """No address without consent; a typed address is checked and its problem named.
 
     The address is for staff's reply to a question, so it must be one they can reply to.
     """
-
-    def __init__(self, services: Services | None = None) -> None:
-        self._services = services
 
     def name(self) -> str:
         return "validate_email_form"
@@ -160,12 +147,12 @@ class ValidateEmailForm(FormValidationAction):
         try:
             return {ADDRESS: reply_address(str(value or ""))}
         except InvalidAddress as error:
-            texts = (self._services or bootstrap()).content.privacy()
+            texts = self.services.content.privacy()
             dispatcher.utter_message(text=texts.problem(error.problem))
             return {ADDRESS: None, ATTEMPTS: float(_attempts(tracker) + 1)}
 
 
-class ActionSaveEmailAddress(_UsesServices, Action):
+class ActionSaveEmailAddress(UsesServices, Action):
     """When the form ends: keep the address (its record's id in a slot), or keep nothing."""
 
     def name(self) -> str:
@@ -181,7 +168,7 @@ class ActionSaveEmailAddress(_UsesServices, Action):
         if outcome is not FormOutcome.KEEP:
             text = texts.give_up if outcome is FormOutcome.GAVE_UP else texts.declined
             dispatcher.utter_message(text=texts.with_contact(text, content.contact()))
-            return [*_reset(), SlotSet(RECORD, None)]
+            return [*cleared_email_slots(), SlotSet(RECORD, None)]
         purpose = Purpose(tracker.get_slot(PURPOSE) or Purpose.ESCALATION.value)
         try:
             record = await asyncio.to_thread(
@@ -199,10 +186,10 @@ class ActionSaveEmailAddress(_UsesServices, Action):
         else:
             dispatcher.utter_message(text=texts.saved)
         # The address leaves the conversation's slots as soon as it is kept.
-        return [*_reset(), SlotSet(RECORD, None if record is None else float(record))]
+        return [*cleared_email_slots(), SlotSet(RECORD, None if record is None else float(record))]
 
 
-class ActionShowMyData(_UsesServices, Action):
+class ActionShowMyData(UsesServices, Action):
     """Tell the visitor what is kept from this conversation."""
 
     def name(self) -> str:
@@ -217,7 +204,7 @@ class ActionShowMyData(_UsesServices, Action):
         return []
 
 
-class ActionDeleteMyData(_UsesServices, Action):
+class ActionDeleteMyData(UsesServices, Action):
     """Delete the conversation's addresses and consent records, its question not yet sent,
     the address from its tickets and their mail, and the conversation."""
 
@@ -234,4 +221,4 @@ class ActionDeleteMyData(_UsesServices, Action):
         )
         dispatcher.utter_message(text=text)
         # The tracker store deletes the whole conversation when it sees this slot.
-        return [*_reset(), SlotSet(FORGET_CONVERSATION_SLOT, True)]
+        return [*cleared_email_slots(), SlotSet(FORGET_CONVERSATION_SLOT, True)]
