@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bench.variants import topic_of
+from bench.variants import RETRIEVAL_INTENT, topic_of
 
 FALLBACK = "nlu_fallback"
 OUT_OF_SCOPE = "out_of_scope"
@@ -57,9 +57,13 @@ def predicted_intent(prediction: Prediction) -> str:
 
 
 def predicted_topic(prediction: Prediction) -> str:
-    """The intent, or for the retrieval intent the topic its ResponseSelector picked."""
+    """The intent, or for the retrieval intent the topic its ResponseSelector picked.
+
+    The ResponseSelector picks a topic for every message, also when the classifier's
+    intent is another one (greet, nlu_fallback); only the retrieval intent uses the pick.
+    """
     selected = prediction.get("selected")
-    if selected and "/" in selected["key"] and prediction["intent"] != FALLBACK:
+    if selected and prediction["intent"] == RETRIEVAL_INTENT:
         return topic_of(selected["key"])
     return prediction["intent"]
 

@@ -80,6 +80,18 @@ def test_a_retrieval_intent_is_scored_by_the_topic_its_selector_picked():
     assert pairs_of([prediction], predicted_topic) == [("films", "films")]
 
 
+def test_the_selectors_pick_is_ignored_when_the_intent_is_not_the_retrieval_intent():
+    # The ResponseSelector picks a topic for every message, greetings and fallbacks too.
+    greeting = parsed("greet", [("greet", 0.9), ("faq", 0.05)])
+    greeting["selected"] = {"key": "faq/regions", "confidence": 0.3}
+    unclear = parsed("films", [("faq", 0.3), ("greet", 0.2)])
+    unclear["selected"] = {"key": "faq/films", "confidence": 0.9}
+    assert pairs_of([greeting, unclear], predicted_topic) == [
+        ("greet", "greet"),
+        ("films", FALLBACK),
+    ]
+
+
 def test_percentiles_interpolate_like_numpy():
     assert percentile([1.0, 2.0, 3.0, 4.0], 50) == 2.5
     assert percentile([1.0, 2.0, 3.0, 4.0], 95) == pytest.approx(3.85)
