@@ -52,6 +52,8 @@ _PHONE = re.compile(
     r"(?:[ \t/-]?\d){5,9}"
     r"(?!\w|[.,]\d)"
 )
+# Personnummer and phone numbers have digits; a string without any needs neither pattern.
+_DIGIT = re.compile(r"\d")
 
 
 def _digits(text: str) -> str:
@@ -90,6 +92,9 @@ class Redactor:
     def redact(self, text: str) -> str:
         """Return `text` with e-mail addresses, personnummer and phone numbers replaced."""
         if not text:
+            return text
+        # Every pattern needs an "@" or a digit; most strings written have neither.
+        if "@" not in text and not _DIGIT.search(text):
             return text
         text = _EMAIL.sub(self._email, text) if "@" in text else text
         text = _PERSONNUMMER.sub(self._personnummer, text)

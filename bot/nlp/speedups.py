@@ -10,23 +10,46 @@ Another 5 % went to `Event.resolve_by_type`, which walks every subclass of Event
 each event it turns from JSON into an object (tracker store, action responses); here the
 class found for an event name is remembered.
 
+Measured again after those two, three more costs went the same way:
+
+- RulePolicy's rule lookup (a fifth of the server's CPU): for each prediction Rasa checks
+  every rule against every turn of the conversation, back to its start, and turns each
+  rule's stored JSON into a reversed list of states at each check. Rules are a few turns
+  long; once a conversation is checked further back than the longest rule left, every
+  rule left applies (Rasa's own rule), so here the check stops there, and each rule's
+  reversed states are made once.
+- The graph runner works out the same minimal graph for the same targets on every
+  message; here it is worked out once per graph and target list.
+- The tracker store's redaction ran three regular expressions over every string of
+  every event it writes (intent names, action names, ranking entries); here a string with
+  neither "@" nor a digit, which none of them can match, is returned as it is
+  (bot/redaction.py).
+
 `install()` is called by `python -m bot.rasa_server` before Rasa starts; nothing changes
 what the bot answers.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+import json
+from collections.abc import Iterable
+from functools import cache, lru_cache
 from typing import Any
 
 from jsonschema.exceptions import best_match
 from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
+from rasa.core.policies.rule_policy import RulePolicy
+from rasa.engine.graph import GraphSchema
 from rasa.shared.constants import DOCS_BASE_URL
+from rasa.shared.core.constants import PREVIOUS_ACTION, SHOULD_NOT_BE_SET
+from rasa.shared.core.domain import State
 from rasa.shared.core.events import Event
+from rasa.shared.nlu.constants import ACTION_NAME
 
 _original_resolve_by_type = Event.resolve_by_type
+_original_minimal_graph_schema = GraphSchema.minimal_graph_schema
 _event_classes: dict[str, type[Event]] = {}
 
 
@@ -64,7 +87,115 @@ def resolve_by_type(type_name: str, default: type[Event] | None = None) -> type[
     return found
 
 
+@cache
+def reversed_rule_states(rule_key: str) -> tuple[State, ...]:
+    """A rule's states, last turn first, from the JSON key RulePolicy stores it under."""
+    return tuple(reversed(json.loads(rule_key)))
+
+
+def is_rule_applicable(
+    self: RulePolicy, rule_key: str, turn_index: int, conversation_state: State
+) -> bool:
+    """Rasa's `RulePolicy._is_rule_applicable`, with the rule's states made once."""
+    rule_states = reversed_rule_states(rule_key)
+    # Checked further back than the rule is long: the rule applies.
+    if turn_index >= len(rule_states):
+        return True
+    rule_state = rule_states[turn_index]
+    current_previous_action = conversation_state.get(PREVIOUS_ACTION)
+    rule_previous_action = rule_state.get(PREVIOUS_ACTION)
+    # Both are conversation starts: the rule applies; only one is: it does not.
+    if not rule_previous_action and not current_previous_action:
+        return True
+    if not rule_previous_action or not current_previous_action:
+        return False
+    return self._does_rule_match_state(rule_state, conversation_state)
+
+
+def get_possible_keys(self: RulePolicy, lookup: dict[str, str], states: list[State]) -> set[str]:
+    """Rasa's `RulePolicy._get_possible_keys`: the rules that apply to every turn.
+
+    Only rules whose last turn follows the conversation's last action are checked (the
+    others fail on that turn), and turns further back than the longest rule left, which
+    cannot remove a rule, are not checked.
+    """
+    possible: Iterable[str] = lookup.keys()
+    for turn_index, state in enumerate(reversed(states)):
+        if turn_index == 0:
+            possible = _rules_after(lookup, state)
+        possible = [key for key in possible if is_rule_applicable(self, key, turn_index, state)]
+        if not possible or turn_index + 1 >= max(map(_rule_length, possible)):
+            break
+    return set(possible)
+
+
+def _rule_length(rule_key: str) -> int:
+    return len(reversed_rule_states(rule_key))
+
+
+_rule_indexes: dict[int, tuple[dict[str, str], dict[str | None, list[str]]]] = {}
+
+
+def _rules_after(lookup: dict[str, str], state: State) -> list[str]:
+    """The rules of `lookup` that can apply after the action that ended `state`.
+
+    A rule whose last turn names another previous action fails on that turn
+    (`is_rule_applicable`); every other rule (no previous action named) stays a candidate.
+    """
+    entry = _rule_indexes.get(id(lookup))
+    if entry is None or entry[0] is not lookup:
+        by_action: dict[str | None, list[str]] = {}
+        for key in lookup:
+            by_action.setdefault(_last_action(key), []).append(key)
+        entry = _rule_indexes[id(lookup)] = (lookup, by_action)
+    by_action = entry[1]
+    action = (state.get(PREVIOUS_ACTION) or {}).get(ACTION_NAME)
+    named = by_action.get(action, []) if action is not None else []
+    return named + by_action.get(None, [])
+
+
+def _last_action(rule_key: str) -> str | None:
+    """The previous action a rule's last turn requires by name, or None."""
+    states = reversed_rule_states(rule_key)
+    action = (states[0].get(PREVIOUS_ACTION) or {}).get(ACTION_NAME) if states else None
+    if not isinstance(action, str) or not action or action == SHOULD_NOT_BE_SET:
+        return None
+    return action
+
+
+def minimal_graph_schema(self: GraphSchema, targets: list[str] | None = None) -> GraphSchema:
+    """Rasa's `GraphSchema.minimal_graph_schema`, worked out once per graph and targets.
+
+    A loaded model's graph does not change, so the schema for the same targets is the same.
+    """
+    cache: dict[tuple[str, ...] | None, GraphSchema] = self.__dict__.setdefault(
+        "_minimal_schemas", {}
+    )
+    key = tuple(targets) if targets else None
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = _original_minimal_graph_schema(self, targets)
+    return found
+
+
+# The Rasa attributes install() replaces, and the replacements.
+_REPLACED: tuple[tuple[type, str, Any], ...] = (
+    (RemoteAction, "_validate_action_result", validate_action_result),
+    (Event, "resolve_by_type", staticmethod(resolve_by_type)),
+    (RulePolicy, "_is_rule_applicable", is_rule_applicable),
+    (RulePolicy, "_get_possible_keys", get_possible_keys),
+    (GraphSchema, "minimal_graph_schema", minimal_graph_schema),
+)
+_ORIGINALS = {(owner, name): owner.__dict__[name] for owner, name, _ in _REPLACED}
+
+
 def install() -> None:
-    """Replace the two Rasa methods in this process (safe to call more than once)."""
-    RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
-    Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign,assignment]
+    """Replace the Rasa methods in this process (safe to call more than once)."""
+    for owner, name, replacement in _REPLACED:
+        setattr(owner, name, replacement)
+
+
+def uninstall() -> None:
+    """Put Rasa's own methods back (for tests that compare the two)."""
+    for (owner, name), original in _ORIGINALS.items():
+        setattr(owner, name, original)

@@ -13,13 +13,10 @@ from bot.nlp import speedups
 
 @pytest.fixture(scope="module", autouse=True)
 def installed():
-    original_validate = RemoteAction._validate_action_result
-    original_resolve = Event.__dict__["resolve_by_type"]
     speedups.install()
     speedups.install()
     yield
-    RemoteAction._validate_action_result = original_validate
-    Event.resolve_by_type = original_resolve
+    speedups.uninstall()
 
 
 @pytest.fixture
