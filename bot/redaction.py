@@ -93,12 +93,14 @@ class Redactor:
         """Return `text` with e-mail addresses, personnummer and phone numbers replaced."""
         if not text:
             return text
-        # Every pattern needs an "@" or a digit; most strings written have neither.
-        if "@" not in text and not _DIGIT.search(text):
-            return text
-        text = _EMAIL.sub(self._email, text) if "@" in text else text
-        text = _PERSONNUMMER.sub(self._personnummer, text)
-        return _PHONE.sub(self._phone, text)
+        # Addresses need an "@", personnummer and phone numbers digits; most strings
+        # written (intent and action names) have neither.
+        if "@" in text:
+            text = _EMAIL.sub(self._email, text)
+        if _DIGIT.search(text):
+            text = _PERSONNUMMER.sub(self._personnummer, text)
+            text = _PHONE.sub(self._phone, text)
+        return text
 
     def redact_value(self, value: Any) -> Any:
         """Redact every string inside `value` (strings, lists, tuples and dicts' values)."""
