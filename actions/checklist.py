@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.services import UsesServices
-from bot.checklist import CRITERIA, Answer
+from bot.domain.checklist import CRITERIA, Answer
 
 SLOTS = {criterion: f"checklist_{criterion}" for criterion in CRITERIA}
 CRITERION_OF_SLOT = {slot: criterion for criterion, slot in SLOTS.items()}

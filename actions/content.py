@@ -8,8 +8,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.bootstrap import bootstrap
-from bot.content import ContentRepository
+from bot.runtime.bootstrap import bootstrap
+from bot.services.content import ContentRepository
 
 
 class ActionLoadContact(Action):

@@ -22,10 +22,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.privacy import RECORD, StartEmailForm, cleared_email_slots, yes_no_buttons
 from actions.services import UsesServices
-from bot.bootstrap import Services
-from bot.escalation import closest_topics, conversation_turns, offer_reason, question_problem
-from bot.privacy import Purpose
-from bot.ticket import TicketError
+from bot.domain.consent import Purpose
+from bot.domain.escalation import closest_topics, conversation_turns, offer_reason, question_problem
+from bot.domain.ticket import TicketError
+from bot.runtime.bootstrap import Services
 
 QUESTION = "escalation_question"
 START_ACTION = "action_start_escalation"

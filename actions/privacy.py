@@ -15,14 +15,14 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.services import UsesServices
-from bot.email_address import InvalidAddress, reply_address
-from bot.privacy import (
+from bot.domain.consent import (
     FORGET_CONVERSATION_SLOT,
     FormOutcome,
     Purpose,
     form_outcome,
     gives_up,
 )
+from bot.domain.email_address import InvalidAddress, reply_address
 
 PURPOSE, CONSENT, ADDRESS, ATTEMPTS = (
     "email_purpose",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.bootstrap import Services, bootstrap
+from bot.runtime.bootstrap import Services, bootstrap
 
 
 class UsesServices:

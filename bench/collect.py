@@ -23,7 +23,7 @@ from bench.server import ServerResult
 from bench.settings import BenchSettings
 from bench.steps import Trained
 from bench.variants import load_config
-from bot.settings import PROJECT_ROOT
+from bot.runtime.settings import PROJECT_ROOT
 
 # Predictions by model name, then by data set (file stem).
 Predictions = dict[str, dict[str, list[dict[str, Any]]]]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.settings import RASA_ENV, BenchError
-from bot.settings import PROJECT_ROOT
+from bot.runtime.settings import PROJECT_ROOT
 
 _running: set[subprocess.Popen[bytes]] = set()
 _lock = threading.Lock()

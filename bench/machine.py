@@ -10,7 +10,7 @@ from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 
-from bot.settings import PROJECT_ROOT
+from bot.runtime.settings import PROJECT_ROOT
 
 # Inputs whose uncommitted edits change the figures.
 INPUTS = ("config.yml", "domain.yml", "data", "tests/nlu", "actions", "bot")

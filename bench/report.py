@@ -186,8 +186,8 @@ def _methods(results: BenchResults) -> list[str]:
         "not included above.",
         "- Inputs: the bench copies `config.yml`, `domain.yml`, `data/` and `tests/nlu/` "
         "when it starts and reads only the copies, so edits during a run cannot mix in.",
-        "- Servers: `bot.launcher.Supervisor` starts the action server and the Rasa server "
-        "(`python -m bot.rasa_server run`: `rasa run` with `bot/nlp/speedups.py`, the same "
+        "- Servers: `bot.runtime.launcher.Supervisor` starts the action server and the Rasa server "
+        "(`python -m bot.runtime.rasa_server run`: `rasa run` with `bot/nlp/speedups.py`, the same "
         "for both pipelines) with the model, and the web app and mail sink it also starts, "
         "on the bench ports, with a fresh SQLite tracker store and app database each. "
         '"First answer" is from starting the processes until the reply to `hej` over '

@@ -15,7 +15,7 @@ from pathlib import Path
 from bench.load import LoadResult, first_reply, parse_latencies, run_level
 from bench.processes import Memory, memory, require_free_ports
 from bench.settings import BenchError, BenchSettings
-from bot.launcher import LaunchConfig, LaunchError, Supervisor
+from bot.runtime.launcher import LaunchConfig, LaunchError, Supervisor
 from bot.storage.migrate import upgrade
 
 FIRST_MESSAGE = "hej"

@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.settings import PROJECT_ROOT
+from bot.runtime.settings import PROJECT_ROOT
 
 BENCH_DIR = PROJECT_ROOT / "bench"
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot.launcher import LaunchConfig, Supervisor
-from bot.settings import PROJECT_ROOT
+from bot.runtime.launcher import LaunchConfig, Supervisor
+from bot.runtime.settings import PROJECT_ROOT
 from bot.storage.migrate import upgrade
 
 # Quiet third-party start-up noise in every process the tests start.

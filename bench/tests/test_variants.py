@@ -19,7 +19,7 @@ from bench.variants import (
     write_config,
     write_response_selector_data,
 )
-from bot.settings import PROJECT_ROOT
+from bot.runtime.settings import PROJECT_ROOT
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from dataclasses import replace
 from sqlalchemy import create_engine
 
 from bot.mail.worker import MailWorker, RetryPolicy, SmtpServer
-from bot.settings import Settings
+from bot.runtime.settings import Settings
 from bot.storage.tickets import TicketRepository
 
 log = logging.getLogger("bot.mail")

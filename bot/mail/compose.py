@@ -14,8 +14,8 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from bot.redaction import EMAIL_PLACEHOLDER
-from bot.ticket import Ticket, address_forms, address_pattern, message_id, subject_excerpt
+from bot.domain.redaction import EMAIL_PLACEHOLDER
+from bot.domain.ticket import Ticket, address_forms, address_pattern, message_id, subject_excerpt
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 

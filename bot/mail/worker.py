@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 import aiosmtplib
 
-from bot.settings import Settings
+from bot.runtime.settings import Settings
 from bot.storage.tickets import OutgoingMail, TicketRepository
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.language import is_english
+from bot.domain.language import is_english
 
 LANGUAGE_ENTITY = "language"
 

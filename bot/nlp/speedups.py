@@ -23,9 +23,9 @@ Measured again after those two, three more costs went the same way:
 - The tracker store's redaction ran three regular expressions over every string of
   every event it writes (intent names, action names, ranking entries); here a string with
   neither "@" nor a digit, which none of them can match, is returned as it is
-  (bot/redaction.py).
+  (bot/domain/redaction.py).
 
-`install()` is called by `python -m bot.rasa_server` before Rasa starts; nothing changes
+`install()` is called by `python -m bot.runtime.rasa_server` before Rasa starts; nothing changes
 what the bot answers.
 """
 

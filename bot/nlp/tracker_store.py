@@ -27,10 +27,10 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
-from bot.content import ContentError, ContentRepository
-from bot.privacy import FORGET_CONVERSATION_SLOT
-from bot.redaction import Redactor
-from bot.settings import Settings
+from bot.domain.consent import FORGET_CONVERSATION_SLOT
+from bot.domain.redaction import Redactor
+from bot.runtime.settings import Settings
+from bot.services.content import ContentError, ContentRepository
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from bot.checklist import CRITERIA, Answer, ChecklistResult, Verdict
+from bot.domain.checklist import CRITERIA, Answer, ChecklistResult, Verdict
 from bot.storage.tables import checklist_results
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine, RowMapping
 
-from bot.privacy import ConsentRecord, Purpose
+from bot.domain.consent import ConsentRecord, Purpose
 from bot.storage.tables import as_utc, email_consents
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine, RowMapping
 
-from bot.escalation import PendingQuestion
+from bot.domain.escalation import PendingQuestion
 from bot.storage.tables import as_utc, pending_questions
 
 

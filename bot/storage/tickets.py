@@ -11,10 +11,8 @@ from email.policy import SMTP
 from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Engine
 
-from bot.mail.compose import without_reply_to
-from bot.redaction import EMAIL_PLACEHOLDER
-from bot.storage.tables import as_utc, outbox, pending_questions, tickets
-from bot.ticket import (
+from bot.domain.redaction import EMAIL_PLACEHOLDER
+from bot.domain.ticket import (
     StoredTicket,
     Ticket,
     TicketError,
@@ -23,6 +21,8 @@ from bot.ticket import (
     ticket_reference,
     without_address,
 )
+from bot.mail.compose import without_reply_to
+from bot.storage.tables import as_utc, outbox, pending_questions, tickets
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 STATUSES = (PENDING, SENDING, SENT, FAILED)

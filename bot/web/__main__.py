@@ -8,8 +8,8 @@ from dataclasses import replace
 
 from aiohttp import web
 
-from bot.log_redaction import install as install_log_redaction
-from bot.settings import Settings
+from bot.runtime.log_redaction import install as install_log_redaction
+from bot.runtime.settings import Settings
 from bot.web.app import create_app
 
 

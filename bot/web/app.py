@@ -10,8 +10,8 @@ import aiohttp
 import jinja2
 from aiohttp import web
 
-from bot.content import ContentRepository
-from bot.settings import Settings
+from bot.runtime.settings import Settings
+from bot.services.content import ContentRepository
 from bot.web.keys import CONTENT, LIMITER, MESSAGES, RASA, SETTINGS, TEMPLATES
 from bot.web.messages import load_messages
 from bot.web.middleware import add_security_headers

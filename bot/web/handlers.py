@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.content import ContentError
+from bot.services.content import ContentError
 from bot.web.keys import CONTENT, LIMITER, MESSAGES, RASA, SETTINGS, TEMPLATES
 from bot.web.rasa import RasaUnavailable
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import jinja2
 from aiohttp import web
 
-from bot.content import ContentRepository
-from bot.settings import Settings
+from bot.runtime.settings import Settings
+from bot.services.content import ContentRepository
 from bot.web.messages import Messages
 from bot.web.rasa import RasaClient
 from bot.web.ratelimit import RateLimiter

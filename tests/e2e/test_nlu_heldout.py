@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bench.metrics import macro_f1
-from bot.settings import PROJECT_ROOT
+from bot.runtime.settings import PROJECT_ROOT
 
 HELDOUT = PROJECT_ROOT / "tests" / "nlu" / "heldout.yml"
 UNCLEAR = PROJECT_ROOT / "tests" / "nlu" / "unclear.yml"

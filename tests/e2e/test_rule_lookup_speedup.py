@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from bot.nlp import speedups
-from bot.settings import PROJECT_ROOT
+from bot.runtime.settings import PROJECT_ROOT
 
 LOOKUPS = ("rules", "rules_for_loop_unhappy_path")
 

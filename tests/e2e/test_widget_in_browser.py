@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from bot.launcher import Supervisor
-from bot.settings import PROJECT_ROOT
+from bot.runtime.launcher import Supervisor
+from bot.runtime.settings import PROJECT_ROOT
 from tests.conftest import running_bot
 
 CHROMIUM = Path("/usr/bin/chromium")

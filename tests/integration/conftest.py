@@ -11,9 +11,9 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 
 from bot.mail.worker import MailWorker, RetryPolicy, SmtpServer
+from bot.services.tickets import TicketService
 from bot.storage.migrate import upgrade
 from bot.storage.tickets import TicketRepository
-from bot.ticket_service import TicketService
 from tests.conftest import free_port
 from tests.integration.smtp import SmtpTestServer
 

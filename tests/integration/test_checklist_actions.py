@@ -16,9 +16,9 @@ from actions.checklist import (
     ActionResetChecklist,
     ValidateChecklistForm,
 )
-from bot.bootstrap import build_services
-from bot.checklist import CRITERIA
-from bot.settings import PROJECT_ROOT, Settings
+from bot.domain.checklist import CRITERIA
+from bot.runtime.bootstrap import build_services
+from bot.runtime.settings import PROJECT_ROOT, Settings
 from bot.storage.checklists import ChecklistRepository
 from bot.storage.migrate import upgrade
 

@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-from bot.checklist import CRITERIA, Answer, Verdict
-from bot.checklist_service import ChecklistService
+from bot.domain.checklist import CRITERIA, Answer, Verdict
+from bot.services.checklist import ChecklistService
 from bot.storage.checklists import ChecklistRepository
 from bot.storage.migrate import upgrade
 
@@ -69,7 +69,7 @@ def test_advisers_see_statistics_without_personal_data(tmp_path, monkeypatch, ca
     service.complete({c: "ja" for c in CRITERIA}, "a")
     service.complete({c: "ja" for c in CRITERIA} | {"purpose": "nej"}, "b")
     monkeypatch.setenv("DATABASE_URL", url)
-    from bot.cli import main
+    from bot.runtime.cli import main
 
     with pytest.raises(SystemExit) as exit_:
         main(["checklist-stats"])

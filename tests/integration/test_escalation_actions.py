@@ -27,10 +27,10 @@ from actions.escalation import (
     ValidateEscalationForm,
 )
 from actions.privacy import ActionSaveEmailAddress, ValidateEmailForm
-from bot.bootstrap import Services, build_services
-from bot.escalation import MAX_QUESTION_LENGTH
-from bot.pseudonym import conversation_ref
-from bot.settings import PROJECT_ROOT, Settings
+from bot.domain.escalation import MAX_QUESTION_LENGTH
+from bot.domain.pseudonym import conversation_ref
+from bot.runtime.bootstrap import Services, build_services
+from bot.runtime.settings import PROJECT_ROOT, Settings
 from bot.storage.migrate import upgrade
 from bot.storage.tables import outbox, pending_questions, tickets
 

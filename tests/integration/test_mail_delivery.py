@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, inspect, select
 
-from bot.settings import PROJECT_ROOT
+from bot.runtime.settings import PROJECT_ROOT
 from bot.storage.migrate import upgrade
 from bot.storage.tables import outbox, tickets
 from bot.storage.tickets import FAILED, PENDING, SENDING, SENT
@@ -92,7 +92,7 @@ async def test_a_permanent_5xx_answer_fails_the_mail_for_good_and_staff_see_it(
     assert await worker.deliver_due() == 0  # not retried forever
     assert state(desk, delivered.reference).status == SENT
 
-    from bot.cli import main
+    from bot.runtime.cli import main
 
     monkeypatch.setenv("DATABASE_URL", database_url)
     with pytest.raises(SystemExit) as exit_:

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.mail.sink import start_sink
-from bot.settings import PROJECT_ROOT
+from bot.runtime.settings import PROJECT_ROOT
 from bot.storage.tables import outbox
 from tests.conftest import free_port
 from tests.integration.conftest import Desk

@@ -10,18 +10,18 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import create_engine, func, inspect, select
 
-from bot.content import ContentRepository
-from bot.escalation_service import EscalationService
-from bot.privacy_service import PrivacyService
-from bot.pseudonym import conversation_ref
-from bot.settings import PROJECT_ROOT
+from bot.domain.pseudonym import conversation_ref
+from bot.domain.ticket import TicketError
+from bot.runtime.settings import PROJECT_ROOT
+from bot.services.content import ContentRepository
+from bot.services.escalation import EscalationService
+from bot.services.privacy import PrivacyService
+from bot.services.tickets import TicketService
 from bot.storage.consents import ConsentRepository
 from bot.storage.migrate import upgrade
 from bot.storage.pending_questions import PendingQuestionRepository
 from bot.storage.tables import pending_questions, tickets
 from bot.storage.tickets import TicketRepository
-from bot.ticket import TicketError
-from bot.ticket_service import TicketService
 
 KEY = "test-key"
 DAY = datetime(2026, 11, 28, 10, 0, tzinfo=timezone.utc)
@@ -113,7 +113,7 @@ def test_when_the_ticket_cannot_be_written_the_question_stays_kept(desk, monkeyp
     def broken(ticket, mail_from, staff_email):
         raise RuntimeError("the mail could not be composed")
 
-    monkeypatch.setattr("bot.ticket_service.compose", broken)
+    monkeypatch.setattr("bot.services.tickets.compose", broken)
     with pytest.raises(RuntimeError):
         desk.escalation.hand_over("x", [], "visitor-1", None)
     # One transaction: no ticket, and the question is still there for another try.

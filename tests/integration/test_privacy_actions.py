@@ -18,9 +18,9 @@ from actions.privacy import (
     ActionShowMyData,
     ValidateEmailForm,
 )
-from bot.bootstrap import build_services
-from bot.privacy import Purpose
-from bot.settings import PROJECT_ROOT, Settings
+from bot.domain.consent import Purpose
+from bot.runtime.bootstrap import build_services
+from bot.runtime.settings import PROJECT_ROOT, Settings
 from bot.storage.migrate import upgrade
 from bot.storage.tickets import TicketRepository
 

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.chat import send
-from bot.launcher import LaunchConfig, Supervisor
-from bot.pseudonym import conversation_ref
-from bot.settings import DEVELOPMENT_PSEUDONYM_KEY, PROJECT_ROOT
+from bot.domain.pseudonym import conversation_ref
+from bot.runtime.chat import send
+from bot.runtime.launcher import LaunchConfig, Supervisor
+from bot.runtime.settings import DEVELOPMENT_PSEUDONYM_KEY, PROJECT_ROOT
 from bot.storage.migrate import upgrade
 from tests.conftest import free_port
 from tests.integration.smtp import Received, SmtpTestServer

@@ -18,19 +18,19 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.engine import Engine
 
-from bot.email_address import InvalidAddress
+from bot.domain.consent import Purpose
+from bot.domain.email_address import InvalidAddress
+from bot.domain.pseudonym import conversation_ref
 from bot.nlp.tracker_store import RedactingSQLTrackerStore
-from bot.privacy import Purpose
-from bot.privacy_service import PrivacyService
-from bot.pseudonym import conversation_ref
-from bot.settings import PROJECT_ROOT
+from bot.runtime.settings import PROJECT_ROOT
+from bot.services.privacy import PrivacyService
+from bot.services.tickets import TicketService
 from bot.storage.consents import ConsentRepository
 from bot.storage.conversations import ConversationRepository
 from bot.storage.migrate import upgrade
 from bot.storage.pending_questions import PendingQuestionRepository
 from bot.storage.tables import outbox, tickets
 from bot.storage.tickets import TicketRepository
-from bot.ticket_service import TicketService
 from tests.conftest import POSTGRES_URL, postgres_available
 
 KEY = "test-key"
@@ -237,7 +237,7 @@ def test_purge_removes_what_is_past_its_deadline_and_keeps_the_rest(world, domai
 
 
 def run_cli(argv: list[str]) -> int:
-    from bot.cli import main
+    from bot.runtime.cli import main
 
     with pytest.raises(SystemExit) as exit_:
         main(argv)

@@ -15,9 +15,9 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUtt
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
+from bot.domain.consent import FORGET_CONVERSATION_SLOT
 from bot.nlp.tracker_store import RedactingSQLTrackerStore
-from bot.privacy import FORGET_CONVERSATION_SLOT
-from bot.settings import PROJECT_ROOT
+from bot.runtime.settings import PROJECT_ROOT
 
 ADDRESS = "anna.öberg@exempel.se"
 PERSONAL = [ADDRESS, "öberg", "19850709-1234", "070-123 45 67", "anna@gmail,com"]

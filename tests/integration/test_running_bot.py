@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.chat import send
-from bot.checklist import CRITERIA
-from bot.launcher import LaunchConfig
-from bot.settings import PROJECT_ROOT
+from bot.domain.checklist import CRITERIA
+from bot.runtime.chat import send
+from bot.runtime.launcher import LaunchConfig
+from bot.runtime.settings import PROJECT_ROOT
 from tests.conftest import free_port, running_bot
 
 TOKEN = "test-token"
@@ -172,8 +172,8 @@ def test_a_founder_completes_the_checklist_and_it_is_stored_anonymously(bot, dat
 def test_a_tickets_mail_reaches_the_local_sink_through_the_running_mail_worker(bot, database_url):
     from sqlalchemy import create_engine
 
+    from bot.services.tickets import TicketService
     from bot.storage.tickets import TicketRepository
-    from bot.ticket_service import TicketService
 
     engine = create_engine(database_url, future=True)
     service = TicketService(

@@ -7,8 +7,8 @@ import re
 import pytest
 from sqlalchemy import select
 
+from bot.domain.ticket import TicketError
 from bot.storage.tables import outbox, tickets
-from bot.ticket import TicketError
 from tests.integration.conftest import SENDER, STAFF, Desk
 
 

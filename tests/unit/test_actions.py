@@ -6,7 +6,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.content import ActionLoadCalls, ActionLoadContact
-from bot.content import ContentRepository
+from bot.services.content import ContentRepository
 
 
 def tracker_after(text: str) -> Tracker:
@@ -61,7 +61,7 @@ def test_the_action_server_registers_every_custom_action_of_the_domain():
     import yaml
     from rasa_sdk.executor import ActionExecutor
 
-    from bot.settings import PROJECT_ROOT
+    from bot.runtime.settings import PROJECT_ROOT
 
     executor = ActionExecutor()
     executor.register_package("actions")

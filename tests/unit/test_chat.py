@@ -1,4 +1,4 @@
-from bot.chat import render
+from bot.runtime.chat import render
 
 
 def test_replies_are_shown_with_numbered_buttons_that_remember_their_payloads():

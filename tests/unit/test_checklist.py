@@ -4,7 +4,7 @@ from itertools import product
 
 import pytest
 
-from bot.checklist import (
+from bot.domain.checklist import (
     CRITERIA,
     Answer,
     IncompleteChecklist,

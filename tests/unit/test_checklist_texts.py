@@ -2,9 +2,9 @@
 
 import pytest
 
-from bot.checklist import CRITERIA, Answer, evaluate
-from bot.content import ContentError, ContentRepository, parse_checklist
-from bot.settings import PROJECT_ROOT
+from bot.domain.checklist import CRITERIA, Answer, evaluate
+from bot.runtime.settings import PROJECT_ROOT
+from bot.services.content import ContentError, ContentRepository, parse_checklist
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,8 @@ import shutil
 
 import pytest
 
-from bot.cli import main
-from bot.settings import PROJECT_ROOT
+from bot.runtime.cli import main
+from bot.runtime.settings import PROJECT_ROOT
 
 
 def run(argv: list[str]) -> int:

@@ -3,8 +3,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.content import Call, Calls, ContentError, ContentRepository, parse_calls, parse_contact
-from bot.settings import PROJECT_ROOT
+from bot.runtime.settings import PROJECT_ROOT
+from bot.services.content import (
+    Call,
+    Calls,
+    ContentError,
+    ContentRepository,
+    parse_calls,
+    parse_contact,
+)
 
 CLOSED = {"name": "ASF Affärsutvecklingscheck", "text": "Utlysningen är stängd."}
 
@@ -96,7 +103,7 @@ def test_the_privacy_statement_is_quoted_word_for_word_from_the_agency_page(sour
 def test_privacy_texts_without_a_problem_text_are_rejected():
     import yaml
 
-    from bot.content import parse_privacy
+    from bot.services.content import parse_privacy
 
     data = yaml.safe_load((PROJECT_ROOT / "content" / "privacy.yml").read_text(encoding="utf-8"))
     del data["problems"]["comma"]
@@ -130,7 +137,7 @@ def test_the_shipped_hand_over_promises_no_answering_time_the_agency_page_does_n
 
 
 def test_an_answering_time_staff_write_is_shown_instead_of_as_soon_as_possible():
-    from bot.content import parse_escalation
+    from bot.services.content import parse_escalation
 
     data = _escalation_data()
     data["answer_time"] = "Handläggaren svarar dig via e-post inom fem arbetsdagar."
@@ -149,7 +156,7 @@ def test_an_answering_time_staff_write_is_shown_instead_of_as_soon_as_possible()
     [("cancelled", "Ring {telefon}."), ("sent", "Ärende {reference"), ("answer_time", "{0}")],
 )
 def test_an_escalation_text_with_an_unknown_placeholder_is_rejected_by_name(field, text):
-    from bot.content import parse_escalation
+    from bot.services.content import parse_escalation
 
     data = _escalation_data()
     data[field] = text
@@ -158,7 +165,7 @@ def test_an_escalation_text_with_an_unknown_placeholder_is_rejected_by_name(fiel
 
 
 def test_main_topics_must_be_topics_with_a_button_title():
-    from bot.content import parse_escalation
+    from bot.services.content import parse_escalation
 
     data = _escalation_data()
     data["main_topics"] = ["what_is_asf", "weather"]

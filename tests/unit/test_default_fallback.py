@@ -11,7 +11,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, UserUtteranceReverted
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.settings import PROJECT_ROOT
+from bot.runtime.settings import PROJECT_ROOT
 
 
 def test_the_default_fallback_asks_to_rephrase_in_swedish_and_forgets_the_message():

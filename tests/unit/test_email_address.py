@@ -4,7 +4,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from bot.email_address import InvalidAddress, Problem, parse_address, reply_address
+from bot.domain.email_address import InvalidAddress, Problem, parse_address, reply_address
 from tests.strategies import addresses, domains, local_parts, punctuation, sentence
 
 

@@ -3,8 +3,7 @@
 import pytest
 import yaml
 
-from bot.content import ContentRepository
-from bot.escalation import (
+from bot.domain.escalation import (
     MAX_QUESTION_LENGTH,
     OfferReason,
     QuestionProblem,
@@ -13,7 +12,8 @@ from bot.escalation import (
     offer_reason,
     question_problem,
 )
-from bot.settings import PROJECT_ROOT
+from bot.runtime.settings import PROJECT_ROOT
+from bot.services.content import ContentRepository
 
 TOPICS = {"what_is_asf", "conditions", "legal_form", "current_calls", "contact"}
 MAIN = ["what_is_asf", "conditions", "current_calls", "contact"]

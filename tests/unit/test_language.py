@@ -1,6 +1,6 @@
 import pytest
 
-from bot.language import is_english
+from bot.domain.language import is_english
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.launcher import LaunchConfig, commands, how_to_talk
+from bot.runtime.launcher import LaunchConfig, commands, how_to_talk
 
 
 def test_without_smtp_host_the_local_sink_and_the_worker_pointed_at_it_start(monkeypatch):

@@ -7,8 +7,8 @@ import logging.config
 import pytest
 import yaml
 
-from bot.log_redaction import RedactingFilter, install
-from bot.settings import PROJECT_ROOT
+from bot.runtime.log_redaction import RedactingFilter, install
+from bot.runtime.settings import PROJECT_ROOT
 
 
 @pytest.fixture
@@ -57,24 +57,26 @@ def test_the_filter_redacts_records_that_pass_through_it():
 
 def test_the_rasa_servers_logging_file_installs_redaction_for_the_process(log):
     logger, stream = log
-    config = yaml.safe_load((PROJECT_ROOT / "bot" / "rasa_logging.yml").read_text("utf-8"))
+    config = yaml.safe_load(
+        (PROJECT_ROOT / "bot" / "runtime" / "rasa_logging.yml").read_text("utf-8")
+    )
     logging.config.dictConfig(config)
     logger.warning("slot email_address: anna@exempel.se")
     assert stream.getvalue() == "slot email_address: [e-postadress]\n"
 
 
 def test_every_server_is_started_with_log_redaction():
-    from bot.launcher import LOGGING_CONFIG, LaunchConfig, commands
+    from bot.runtime.launcher import LOGGING_CONFIG, LaunchConfig, commands
 
     started = commands(LaunchConfig(token="t"), PROJECT_ROOT / "endpoints.yml")
-    assert started["action server"][1:3] == ["-m", "bot.action_server"]
+    assert started["action server"][1:3] == ["-m", "bot.runtime.action_server"]
     rasa = started["Rasa server"]
     assert rasa[rasa.index("--logging-config-file") + 1] == str(LOGGING_CONFIG)
     assert started["web app"][1:3] == ["-m", "bot.web"]  # installs it in bot.web.__main__
 
 
 def test_the_action_server_logs_at_the_level_log_level_names():
-    from bot.action_server import arguments
+    from bot.runtime.action_server import arguments
 
     base = ["--actions", "actions"]
     assert arguments(base, {"LOG_LEVEL": "debug"}) == [*base, "--debug"]

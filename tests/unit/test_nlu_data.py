@@ -4,7 +4,7 @@ import re
 
 from rasa.shared.nlu.training_data.loading import load_data
 
-from bot.settings import PROJECT_ROOT
+from bot.runtime.settings import PROJECT_ROOT
 
 
 def normalised_texts(path) -> set[str]:

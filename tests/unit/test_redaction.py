@@ -5,15 +5,15 @@ import yaml
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from bot.content import ContentRepository
-from bot.redaction import (
+from bot.domain.redaction import (
     EMAIL_PLACEHOLDER,
     PERSONNUMMER_PLACEHOLDER,
     PHONE_PLACEHOLDER,
     Redactor,
     redact,
 )
-from bot.settings import PROJECT_ROOT
+from bot.runtime.settings import PROJECT_ROOT
+from bot.services.content import ContentRepository
 from tests.strategies import (
     addresses,
     domains,

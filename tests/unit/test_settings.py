@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import DEVELOPMENT_PSEUDONYM_KEY, PROJECT_ROOT, Settings, SettingsError
+from bot.runtime.settings import DEVELOPMENT_PSEUDONYM_KEY, PROJECT_ROOT, Settings, SettingsError
 
 
 def test_defaults_keep_everything_inside_the_project():

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.ticket import (
+from bot.domain.ticket import (
     EXCERPT_LENGTH,
     Ticket,
     TicketError,

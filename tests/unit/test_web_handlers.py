@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from bot.settings import PROJECT_ROOT, Settings
+from bot.runtime.settings import PROJECT_ROOT, Settings
 from bot.web.app import create_app
 
 SESSION = "a-visitor-session-0123456789"

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from bot.settings import Settings
+from bot.runtime.settings import Settings
 from bot.web.app import create_app
 
 PRIVACY_STATEMENT = (

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from bot.settings import Settings
+from bot.runtime.settings import Settings
 from bot.web.app import create_app
 
 

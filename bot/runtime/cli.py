@@ -7,12 +7,12 @@ import os
 import sys
 from pathlib import Path
 
-from bot.launcher import LaunchConfig
+from bot.runtime.launcher import LaunchConfig
 
 
 def _run(args: argparse.Namespace) -> int:
-    from bot.launcher import run
-    from bot.settings import Settings
+    from bot.runtime.launcher import run
+    from bot.runtime.settings import Settings
 
     # Fail at start, not at the first question, when a content file is broken.
     if _check_content(args, quiet=True):
@@ -37,9 +37,9 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _check_content(args: argparse.Namespace, quiet: bool = False) -> int:
-    from bot.bootstrap import build_services
-    from bot.content import ContentError
-    from bot.settings import Settings
+    from bot.runtime.bootstrap import build_services
+    from bot.runtime.settings import Settings
+    from bot.services.content import ContentError
 
     content = build_services(Settings.from_env()).content
     try:
@@ -60,7 +60,7 @@ def _check_content(args: argparse.Namespace, quiet: bool = False) -> int:
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
-    from bot.settings import Settings
+    from bot.runtime.settings import Settings
     from bot.storage.migrate import upgrade
 
     upgrade(Settings.from_env().database_url)
@@ -72,8 +72,8 @@ def _checklist_stats(args: argparse.Namespace) -> int:
 
     from sqlalchemy import create_engine
 
-    from bot.checklist import CRITERIA, Answer
-    from bot.settings import Settings
+    from bot.domain.checklist import CRITERIA, Answer
+    from bot.runtime.settings import Settings
     from bot.storage.checklists import ChecklistRepository
 
     stored = ChecklistRepository(create_engine(Settings.from_env().database_url, future=True)).all()
@@ -92,7 +92,7 @@ def _checklist_stats(args: argparse.Namespace) -> int:
 
 
 def _default_endpoints() -> Path:
-    from bot.settings import PROJECT_ROOT
+    from bot.runtime.settings import PROJECT_ROOT
 
     # `asf-bot run` writes the endpoints it actually uses (paths filled in) under var/.
     written = PROJECT_ROOT / "var" / "endpoints.yml"
@@ -104,8 +104,8 @@ def _privacy(args: argparse.Namespace) -> int:
 
     from sqlalchemy import create_engine
 
-    from bot.privacy_service import PrivacyService
-    from bot.settings import PROJECT_ROOT, Settings
+    from bot.runtime.settings import PROJECT_ROOT, Settings
+    from bot.services.privacy import PrivacyService
     from bot.storage.consents import ConsentRepository
     from bot.storage.conversations import ConversationRepository, tracker_store_url
     from bot.storage.pending_questions import PendingQuestionRepository
@@ -154,7 +154,7 @@ def _print_tickets_and_questions(deletion, pending_question_hours: int | None = 
 def _ticket_repository():
     from sqlalchemy import create_engine
 
-    from bot.settings import Settings
+    from bot.runtime.settings import Settings
     from bot.storage.tickets import TicketRepository
 
     return TicketRepository(create_engine(Settings.from_env().database_url, future=True))
@@ -202,7 +202,7 @@ def _mail_sink(args: argparse.Namespace) -> int:
 
 
 def _chat(args: argparse.Namespace) -> int:
-    from bot.chat import chat
+    from bot.runtime.chat import chat
 
     chat(args.url)
     return 0
@@ -310,7 +310,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `asf-bot` command."""
-    from bot.log_redaction import install
+    from bot.runtime.log_redaction import install
 
     install()
     args = parser().parse_args(argv)

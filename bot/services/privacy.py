@@ -14,15 +14,15 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from bot.email_address import parse_address
-from bot.escalation import PENDING_QUESTION_HOURS, PendingQuestion, abandoned_before
-from bot.privacy import ConsentRecord, Purpose, retention_deadline
-from bot.pseudonym import conversation_ref
+from bot.domain.consent import ConsentRecord, Purpose, retention_deadline
+from bot.domain.email_address import parse_address
+from bot.domain.escalation import PENDING_QUESTION_HOURS, PendingQuestion, abandoned_before
+from bot.domain.pseudonym import conversation_ref
+from bot.domain.ticket import StoredTicket, Withdrawal
 from bot.storage.consents import ConsentRepository
 from bot.storage.conversations import ConversationRepository
 from bot.storage.pending_questions import PendingQuestionRepository
 from bot.storage.tickets import TicketRepository
-from bot.ticket import StoredTicket, Withdrawal
 
 
 def _now() -> datetime:
@@ -90,7 +90,7 @@ class PrivacyService:
     ) -> int:
         """Keep `address` for `purpose` under the consent given in a conversation; return its id.
 
-        Raises bot.email_address.InvalidAddress if `address` is not a valid address.
+        Raises bot.domain.email_address.InvalidAddress if `address` is not a valid address.
         """
         consented_at = consented_at or self._clock()
         return self._consents.add(

@@ -92,7 +92,7 @@ def reply_address(text: str) -> str:
 
     Like parse_address, and the part before the @ must be ASCII: a mail's Reply-To can
     carry other letters there only where every relay speaks SMTPUTF8, and few do
-    (bot.ticket.clean_reply_to refuses them). Letters such as å, ä, ö after the @ are fine.
+    (bot.domain.ticket.clean_reply_to refuses them). Letters such as å, ä, ö after the @ are fine.
     """
     address = parse_address(text)
     if not address.rpartition("@")[0].isascii():

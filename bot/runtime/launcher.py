@@ -18,7 +18,7 @@ from typing import IO
 
 import yaml
 
-from bot.settings import PROJECT_ROOT, Settings
+from bot.runtime.settings import PROJECT_ROOT, Settings
 
 QUIET_ENV = {
     # No telemetry or update checks: this machine reaches no such host, and a public
@@ -29,8 +29,8 @@ QUIET_ENV = {
 }
 
 
-# The Rasa server's logging configuration: it installs log redaction (bot/log_redaction.py).
-LOGGING_CONFIG = PROJECT_ROOT / "bot" / "rasa_logging.yml"
+# The Rasa server's logging configuration: it installs log redaction (bot/runtime/log_redaction.py).
+LOGGING_CONFIG = PROJECT_ROOT / "bot" / "runtime" / "rasa_logging.yml"
 
 
 class LaunchError(RuntimeError):
@@ -111,15 +111,15 @@ def mail_commands(config: LaunchConfig) -> dict[str, list[str]]:
 def commands(config: LaunchConfig, endpoints: Path) -> dict[str, list[str]]:
     """Return the command line of each server."""
     servers = {
-        # Every server redacts its logs: the action server through bot.action_server,
+        # Every server redacts its logs: the action server through bot.runtime.action_server,
         # Rasa through its logging configuration, the web app by itself.
         "action server": [
-            sys.executable, "-m", "bot.action_server",
+            sys.executable, "-m", "bot.runtime.action_server",
             "--actions", "actions",
             "--port", str(config.action_port),
         ],
         "Rasa server": [
-            sys.executable, "-m", "bot.rasa_server", "run",
+            sys.executable, "-m", "bot.runtime.rasa_server", "run",
             "--model", str(config.model),
             "--endpoints", str(endpoints),
             "--credentials", str(PROJECT_ROOT / "credentials.yml"),

@@ -7,16 +7,16 @@ from functools import lru_cache
 
 from sqlalchemy import create_engine
 
-from bot.checklist_service import ChecklistService
-from bot.content import ContentRepository
-from bot.escalation_service import EscalationService
-from bot.privacy_service import PrivacyService
-from bot.settings import Settings
+from bot.runtime.settings import Settings
+from bot.services.checklist import ChecklistService
+from bot.services.content import ContentRepository
+from bot.services.escalation import EscalationService
+from bot.services.privacy import PrivacyService
+from bot.services.tickets import TicketService
 from bot.storage.checklists import ChecklistRepository
 from bot.storage.consents import ConsentRepository
 from bot.storage.pending_questions import PendingQuestionRepository
 from bot.storage.tickets import TicketRepository
-from bot.ticket_service import TicketService
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 # A default that keys pseudonyms on a developer's machine only: production mode
 # refuses to start without ASF_PSEUDONYM_KEY.

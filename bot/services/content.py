@@ -14,11 +14,11 @@ from typing import Any, Generic, TypeVar
 
 import yaml
 
-from bot.checklist import CRITERIA, Answer, ChecklistResult, Outcome, Verdict
-from bot.email_address import Problem
-from bot.escalation import MAX_QUESTION_LENGTH, OfferReason, PendingQuestion, QuestionProblem
-from bot.privacy import ConsentRecord
-from bot.ticket import StoredTicket, Withdrawal
+from bot.domain.checklist import CRITERIA, Answer, ChecklistResult, Outcome, Verdict
+from bot.domain.consent import ConsentRecord
+from bot.domain.email_address import Problem
+from bot.domain.escalation import MAX_QUESTION_LENGTH, OfferReason, PendingQuestion, QuestionProblem
+from bot.domain.ticket import StoredTicket, Withdrawal
 
 T = TypeVar("T")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 
-from bot.checklist import ChecklistResult, evaluate, parse_answers
-from bot.pseudonym import conversation_ref
+from bot.domain.checklist import ChecklistResult, evaluate, parse_answers
+from bot.domain.pseudonym import conversation_ref
 from bot.storage.checklists import ChecklistRepository
 
 

@@ -1,4 +1,4 @@
-"""`python -m bot.action_server --actions actions`: Rasa's action server, logs redacted.
+"""`python -m bot.runtime.action_server --actions actions`: Rasa's action server, logs redacted.
 
 It also logs at the level LOG_LEVEL names, as the Rasa server does (rasa_sdk itself
 only takes --debug / --quiet).
@@ -12,7 +12,7 @@ import sys
 from rasa_sdk.__main__ import main_from_args
 from rasa_sdk.endpoint import create_argument_parser
 
-from bot.log_redaction import install
+from bot.runtime.log_redaction import install
 
 LEVEL_FLAGS = {"DEBUG": "--debug", "INFO": "--verbose", "WARNING": "--quiet"}
 _ANY_LEVEL_FLAG = {"-v", "--verbose", "-vv", "--debug", "--quiet"}

@@ -1,4 +1,4 @@
-"""`python -m bot.rasa_server run ...`: Rasa's command line, with bot.nlp.speedups installed.
+"""`python -m bot.runtime.rasa_server run ...`: Rasa's CLI, with bot.nlp.speedups installed.
 
 The launcher starts the Rasa server through this module so that the two per-message
 costs that bot/nlp/speedups.py removes are gone; every argument goes to Rasa unchanged.

@@ -1,8 +1,8 @@
 """Redact every log record of a process: e-mail addresses, personnummer, phone numbers.
 
 Each process installs it at start: the Rasa server through its logging configuration
-file (bot/rasa_logging.yml, passed with --logging-config-file), the action server
-(bot.action_server), the web app and the command line. It works on the records
+file (bot/runtime/rasa_logging.yml, passed with --logging-config-file), the action server
+(bot.runtime.action_server), the web app and the command line. It works on the records
 themselves, so it holds whatever handlers Rasa, Sanic, rasa_sdk or coloredlogs add later.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import traceback
 
-from bot.redaction import redact
+from bot.domain.redaction import redact
 
 _MARK = "_asf_redacting"
 

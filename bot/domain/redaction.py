@@ -1,7 +1,7 @@
 """Remove visitors' personal data from text: e-mail addresses, personnummer, phone numbers.
 
 One redactor for everything that is kept: Rasa's conversation store (bot.nlp.tracker_store)
-and every log line (bot.log_redaction). It errs on the side of removing too much: a
+and every log line (bot.runtime.log_redaction). It errs on the side of removing too much: a
 malformed address ("anna@", "anna@gmail,com", "anna @ exempel.se") is as personal as a
 valid one. Pure Python, no Rasa.
 """

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from email.utils import parseaddr
 
+from bot.domain.pseudonym import conversation_ref as pseudonym
+from bot.domain.ticket import Ticket, TicketError, clean_reply_to, last_turns, plain_text
 from bot.mail.compose import compose
-from bot.pseudonym import conversation_ref as pseudonym
 from bot.storage.tickets import TicketRepository
-from bot.ticket import Ticket, TicketError, clean_reply_to, last_turns, plain_text
 
 
 def _now() -> datetime:

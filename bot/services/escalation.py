@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timezone
 
-from bot.content import ContentError, ContentRepository
-from bot.privacy_service import PrivacyService
-from bot.pseudonym import conversation_ref
-from bot.redaction import Redactor
+from bot.domain.pseudonym import conversation_ref
+from bot.domain.redaction import Redactor
+from bot.domain.ticket import Ticket, plain_text
+from bot.services.content import ContentError, ContentRepository
+from bot.services.privacy import PrivacyService
+from bot.services.tickets import TicketService
 from bot.storage.pending_questions import PendingQuestionRepository
-from bot.ticket import Ticket, plain_text
-from bot.ticket_service import TicketService
 
 
 def _now() -> datetime:

@@ -1,0 +1,1 @@
+"""Pure rules: no Rasa, SQLAlchemy or aiohttp here."""

@@ -1,0 +1,1 @@
+"""Settings, wiring, the server entry points, the launcher and the command line."""

@@ -1,0 +1,1 @@
+"""Use cases over the domain rules, storage and content."""
