@@ -129,7 +129,10 @@ class ActionChecklistResult(UsesServices, Action):
 
 
 class ActionChangeAnswer(UsesServices, Action):
-    """Forget the answer the visitor wants to change, so the form asks it again."""
+    """Forget the answer the visitor wants to change, so the form asks it again.
+
+    With no answer given yet, there is nothing to change: say what the bot can do.
+    """
 
     def name(self) -> str:
         return "action_change_answer"
@@ -137,6 +140,12 @@ class ActionChangeAnswer(UsesServices, Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        in_checklist = tracker.active_loop_name == "checklist_form"
+        if not in_checklist and all(tracker.get_slot(slot) is None for slot in SLOTS.values()):
+            # No checklist answer in this conversation: nothing to change, and the
+            # checklist is not started unasked.
+            dispatcher.utter_message(response="utter_nothing_asked")
+            return [FollowupAction("action_listen")]
         criterion = next(tracker.get_latest_entity_values("criterion"), None)
         if criterion in SLOTS:
             return [SlotSet(SLOTS[criterion], None)]

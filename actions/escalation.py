@@ -15,7 +15,7 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
@@ -29,6 +29,7 @@ from bot.runtime.bootstrap import Services
 
 QUESTION = "escalation_question"
 START_ACTION = "action_start_escalation"
+TAKE_TYPED_ACTION = "action_take_typed_question"
 
 log = logging.getLogger(__name__)
 
@@ -130,19 +131,44 @@ class ValidateEscalationForm(UsesServices, FormValidationAction):
             # The slot was cleared (the form is starting), not answered: nothing to check.
             return {QUESTION: None}
         text = value if isinstance(value, str) else None
-        problem = question_problem(text)
-        if problem is not None:
-            dispatcher.utter_message(text=self.services.content.escalation().problem(problem))
-            return {QUESTION: None}
-        try:
-            await asyncio.to_thread(
-                self.services.escalation.accept_question, tracker.sender_id, text
-            )
-        except SQLAlchemyError as error:
-            # Never the question: only what kind of failure. The ticket is then made from
-            # the conversation's redacted copy, or fails and the visitor is told to call.
-            log.error("Could not keep a question for staff: %s", type(error).__name__)
-        return {QUESTION: text}
+        return {QUESTION: await _keep_question(self.services, dispatcher, tracker, text)}
+
+
+async def _keep_question(
+    services: Services, dispatcher: CollectingDispatcher, tracker: Tracker, text: str | None
+) -> str | None:
+    """Keep the question as written and return it; None (its problem said) if unusable."""
+    problem = question_problem(text)
+    if problem is not None:
+        dispatcher.utter_message(text=services.content.escalation().problem(problem))
+        return None
+    try:
+        await asyncio.to_thread(services.escalation.accept_question, tracker.sender_id, text)
+    except SQLAlchemyError as error:
+        # Never the question: only what kind of failure. The ticket is then made from
+        # the conversation's redacted copy, or fails and the visitor is told to call.
+        log.error("Could not keep a question for staff: %s", type(error).__name__)
+    return text
+
+
+class ActionTakeTypedQuestion(ActionStartEscalation):
+    """A question typed at the offer is the question for staff: keep it, then ask consent.
+
+    Unusable (far too long), its problem is said and escalation_form asks for it again.
+    """
+
+    def name(self) -> str:
+        return TAKE_TYPED_ACTION
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        events = await super().run(dispatcher, tracker, domain)
+        text = tracker.latest_message.get("text")
+        question = await _keep_question(self.services, dispatcher, tracker, text)
+        if question is None:
+            return [*events, FollowupAction("escalation_form")]
+        return [*events, SlotSet(QUESTION, question)]
 
 
 class ActionCreateTicket(UsesServices, Action):
@@ -161,7 +187,7 @@ class ActionCreateTicket(UsesServices, Action):
             ticket = await asyncio.to_thread(
                 self.services.escalation.hand_over,
                 tracker.get_slot(QUESTION) or "",
-                conversation_turns(tracker.events, START_ACTION),
+                conversation_turns(tracker.events, (START_ACTION, TAKE_TYPED_ACTION)),
                 tracker.sender_id,
                 None if record is None else int(record),
             )

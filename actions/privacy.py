@@ -204,6 +204,24 @@ class ActionShowMyData(UsesServices, Action):
         return []
 
 
+class ActionConfirmDeletion(UsesServices, Action):
+    """Ask before deleting: say exactly what will go, with Ja / Nej (only Ja deletes)."""
+
+    def name(self) -> str:
+        return "action_confirm_deletion"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        kept = await asyncio.to_thread(self.services.privacy.kept_for, tracker.sender_id)
+        texts = self.services.content.privacy()
+        dispatcher.utter_message(
+            text=texts.deletion_question(kept.records, kept.tickets, kept.question),
+            buttons=yes_no_buttons(texts.delete_answers),
+        )
+        return []
+
+
 class ActionDeleteMyData(UsesServices, Action):
     """Delete the conversation's addresses and consent records, its question not yet sent,
     the address from its tickets and their mail, and the conversation."""

@@ -120,15 +120,15 @@ def _button_title(payload: str, buttons: Iterable[Mapping[str, Any]]) -> str | N
 
 
 def conversation_turns(
-    events: Sequence[Mapping[str, Any]], start_action: str
+    events: Sequence[Mapping[str, Any]], start_actions: Collection[str]
 ) -> list[tuple[str, str]]:
-    """Return the (speaker, text) turns of this session before the latest `start_action`.
+    """Return the (speaker, text) turns of this session before the latest of `start_actions`.
 
     They are the context staff see: what the visitor asked and what the bot answered
     before the hand-over began, not the hand-over itself (consent, address). A click on
     a button is shown as the button's title; a payload without one is left out.
     """
-    starts = [i for i, e in enumerate(events) if _is_action(e, start_action)]
+    starts = [i for i, e in enumerate(events) if any(_is_action(e, a) for a in start_actions)]
     end = starts[-1] if starts else len(events)
     begin = max(
         (i for i, e in enumerate(events[:end]) if e.get("event") == "session_started"),

@@ -111,6 +111,13 @@ class PrivacyTexts:
     stored_ticket: str
     stored_question: str
     stored_conversation: str
+    delete_heading: str
+    delete_address: str
+    delete_ticket: str
+    delete_question: str
+    delete_conversation: str
+    delete_warning: str
+    delete_answers: dict[str, str]
     deleted: str
     deleted_nothing_kept: str
     deleted_question: str
@@ -168,6 +175,20 @@ class PrivacyTexts:
             items.append(self.stored_question)
         return "\n".join([self.stored_heading, *items, self.stored_conversation])
 
+    def deletion_question(
+        self,
+        records: list[ConsentRecord],
+        tickets: list[StoredTicket] | None = None,
+        question: PendingQuestion | None = None,
+    ) -> str:
+        """Return the question asked before deleting: exactly what will go, and that it is final."""
+        items = [self.delete_address.format(address=r.address) for r in records]
+        items += [self.delete_ticket.format(reference=t.reference) for t in tickets or []]
+        if question is not None:
+            items.append(self.delete_question)
+        items.append(self.delete_conversation)
+        return "\n".join([self.delete_heading, *items, self.delete_warning])
+
     def after_deletion(
         self, records: int, questions: int, tickets: Withdrawal, contact: Contact
     ) -> str:
@@ -185,7 +206,9 @@ class PrivacyTexts:
 
 
 PRIVACY_TEXTS = tuple(
-    name for name in PrivacyTexts.__dataclass_fields__ if name not in ("answers", "problems")
+    name
+    for name in PrivacyTexts.__dataclass_fields__
+    if name not in ("answers", "delete_answers", "problems")
 )
 
 
@@ -197,6 +220,7 @@ def parse_privacy(data: Any, source: str = "privacy.yml") -> PrivacyTexts:
     return PrivacyTexts(
         **texts,
         answers=_texts(data, "answers", ("ja", "nej"), source),
+        delete_answers=_texts(data, "delete_answers", ("ja", "nej"), source),
         problems=_texts(data, "problems", tuple(p.value for p in Problem), source),
     )
 

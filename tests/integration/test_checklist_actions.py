@@ -23,7 +23,7 @@ from bot.storage.checklists import ChecklistRepository
 from bot.storage.migrate import upgrade
 
 
-def tracker(slots=None, entities=None, sender="visitor-1") -> Tracker:
+def tracker(slots=None, entities=None, sender="visitor-1", loop="checklist_form") -> Tracker:
     return Tracker(
         sender_id=sender,
         slots=slots or {},
@@ -31,7 +31,7 @@ def tracker(slots=None, entities=None, sender="visitor-1") -> Tracker:
         events=[],
         paused=False,
         followup_action=None,
-        active_loop={"name": "checklist_form"},
+        active_loop={"name": loop} if loop else {},
         latest_action_name="action_listen",
     )
 
@@ -101,6 +101,28 @@ async def test_changing_an_unnamed_answer_asks_which_with_buttons(services):
     payloads = [b["payload"] for b in message["buttons"]]
     assert payloads[3] == '/change_answer{"criterion":"reinvestment"}'
     assert len(payloads) == 6
+
+
+async def test_after_the_checklist_a_named_answer_is_forgotten_to_be_asked_again(services):
+    dispatcher = CollectingDispatcher()
+    entities = [{"entity": "criterion", "value": "purpose"}]
+    answered = {f"checklist_{c}": "ja" for c in CRITERIA}
+    changing = tracker(answered, entities=entities, loop=None)
+    events = await ActionChangeAnswer(services).run(dispatcher, changing, {})
+    assert events == [SlotSet("checklist_purpose", None)]
+
+
+async def test_with_no_checklist_answer_there_is_nothing_to_change_and_no_checklist_starts(
+    services,
+):
+    dispatcher = CollectingDispatcher()
+    entities = [{"entity": "criterion", "value": "purpose"}]
+    events = await ActionChangeAnswer(services).run(
+        dispatcher, tracker(entities=entities, loop=None), {}
+    )
+    # The form that the rule runs next is skipped: the bot waits for the visitor.
+    assert events == [FollowupAction("action_listen")]
+    assert dispatcher.messages[0]["response"] == "utter_nothing_asked"
 
 
 async def test_reset_forgets_every_answer():

@@ -13,7 +13,7 @@ from email.policy import default
 import pytest
 import yaml
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import create_engine, select
 
@@ -24,6 +24,7 @@ from actions.escalation import (
     ActionOfferEscalation,
     ActionRephraseWithTopics,
     ActionStartEscalation,
+    ActionTakeTypedQuestion,
     ValidateEscalationForm,
 )
 from actions.privacy import ActionSaveEmailAddress, ValidateEmailForm
@@ -461,3 +462,49 @@ async def test_an_address_staff_cannot_reply_to_is_asked_again_naming_why(servic
     )
     assert result == {"email_address": None, "email_attempts": 1.0}
     assert "å, ä, ö" in dispatcher.messages[0]["text"]
+
+
+# A question typed at the offer, instead of Ja, is the question for staff.
+
+
+def typed_at_the_offer(text: str, sender: str = "visitor-1") -> Tracker:
+    offer = [user("kan jag prata med en handläggare?"), bot("Vill du det?"), user(text)]
+    return tracker(
+        events=offer,
+        sender=sender,
+        latest_message={"text": text, "intent": {"name": "start_checklist"}, "entities": []},
+    )
+
+
+async def test_a_question_typed_at_the_offer_is_kept_as_written_and_consent_comes_next(services):
+    dispatcher = CollectingDispatcher()
+    events = await ActionTakeTypedQuestion(services).run(
+        dispatcher, typed_at_the_offer(QUESTION), {}
+    )
+    assert SlotSet("email_purpose", "svar från handläggare") in events
+    assert events[-1] == SlotSet("escalation_question", QUESTION)
+    assert dispatcher.messages == []
+    assert [row["question"] for row in pending(services)] == [QUESTION]
+
+
+async def test_a_question_typed_at_the_offer_reaches_staff_as_the_ticket(services):
+    events = await ActionTakeTypedQuestion(services).run(
+        CollectingDispatcher(), typed_at_the_offer(QUESTION), {}
+    )
+    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    dispatcher = CollectingDispatcher()
+    history = [*BEFORE[:4], {"event": "action", "name": "action_take_typed_question"}]
+    await ActionCreateTicket(services).run(dispatcher, tracker(slots, history), {})
+    assert "ASF-" in dispatcher.messages[0]["text"]
+    [(_, mail)] = stored(services)
+    assert QUESTION in body(mail)
+
+
+async def test_a_far_too_long_question_typed_at_the_offer_is_asked_for_again(services):
+    dispatcher = CollectingDispatcher()
+    typed = "x" * (MAX_QUESTION_LENGTH + 1)
+    events = await ActionTakeTypedQuestion(services).run(dispatcher, typed_at_the_offer(typed), {})
+    assert f"högst {MAX_QUESTION_LENGTH} tecken" in dispatcher.messages[0]["text"]
+    assert events[-1] == FollowupAction("escalation_form")
+    assert SlotSet("escalation_question", None) in events
+    assert pending(services) == []

@@ -13,6 +13,7 @@ from sqlalchemy import create_engine
 from actions.privacy import (
     ActionAskEmailAddress,
     ActionAskEmailConsent,
+    ActionConfirmDeletion,
     ActionDeleteMyData,
     ActionSaveEmailAddress,
     ActionShowMyData,
@@ -254,3 +255,49 @@ async def test_deleting_mid_hand_over_deletes_the_question_written_and_says_it_w
     assert text.startswith("Klart. Det fanns ingen sparad e-postadress")
     assert text.endswith("Frågan som du skrev är också raderad. Den har inte skickats.")
     assert services.privacy.kept_for("visitor-1").question is None
+
+
+# Deletion is asked first.
+
+
+async def confirm_deletion(services, sender="visitor-1") -> dict:
+    dispatcher = CollectingDispatcher()
+    events = await ActionConfirmDeletion(services).run(dispatcher, tracker(sender=sender), {})
+    assert events == []
+    [message] = dispatcher.messages
+    return message
+
+
+async def test_deletion_is_asked_first_naming_everything_that_will_go(services):
+    ticket = hand_over(services)
+    services.escalation.accept_question("visitor-1", "Hur skriver vi stadgarna?")
+    message = await confirm_deletion(services)
+    assert message["text"].splitlines() == [
+        "Vill du att jag raderar det här?",
+        "• Din e-postadress anna@exempel.se och ditt samtycke.",
+        f"• Din e-postadress i ärende {ticket.reference}. Ett mejl som redan har skickats "
+        "till en handläggare kan jag inte ta tillbaka.",
+        "• Frågan som du har skrivit till en handläggare. Den skickas inte.",
+        "• Hela den här konversationen.",
+        "Det går inte att ångra.",
+    ]
+    assert [(b["title"], b["payload"]) for b in message["buttons"]] == [
+        ("Ja, radera", "/affirm"),
+        ("Nej", "/deny"),
+    ]
+
+
+async def test_asking_first_deletes_nothing(services):
+    hand_over(services)
+    services.escalation.accept_question("visitor-1", "Hur skriver vi stadgarna?")
+    await confirm_deletion(services)
+    kept = services.privacy.kept_for("visitor-1")
+    assert len(kept.records) == 1 and len(kept.tickets) == 1 and kept.question is not None
+
+
+async def test_with_nothing_kept_the_question_names_only_the_conversation(services):
+    hand_over(services, sender="someone-else")
+    message = await confirm_deletion(services)
+    assert message["text"] == (
+        "Vill du att jag raderar det här?\n• Hela den här konversationen.\nDet går inte att ångra."
+    )

@@ -218,7 +218,12 @@ def test_deletion_in_chat_removes_address_consent_and_conversation(bot):
     say(config, sender, "delete.me@exempel.se")
     ref = conversation_ref(DEVELOPMENT_PSEUDONYM_KEY, sender)
     assert [row for row in stored_addresses(app_db) if row[3] == ref]
-    assert "Klart. Jag har raderat" in say(config, sender, "radera mina uppgifter")
+    question = say(config, sender, "radera mina uppgifter")
+    assert question.startswith("Vill du att jag raderar det här?")
+    assert "delete.me@exempel.se" in question and "Det går inte att ångra." in question
+    # Asking deleted nothing; only the Ja does.
+    assert [row for row in stored_addresses(app_db) if row[3] == ref]
+    assert "Klart. Jag har raderat" in say(config, sender, "ja")
     assert [row for row in stored_addresses(app_db) if row[3] == ref] == []
     assert tracker_rows(config, sender) == "[]"
     assert "delete.me" not in tracker_over_http(config, sender)

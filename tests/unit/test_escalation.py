@@ -115,7 +115,7 @@ def test_staff_see_the_turns_before_the_hand_over_began_not_the_hand_over_itself
         bot("Skriv din e-postadress"),
         user("anna@exempel.se"),
     ]
-    assert conversation_turns(events, START) == [
+    assert conversation_turns(events, (START,)) == [
         ("user", "vad är ett asf?"),
         ("bot", "Ett ASF driver näringsverksamhet."),
         ("user", "det hjälpte inte"),
@@ -132,7 +132,7 @@ def test_a_button_click_reads_as_the_buttons_title_and_an_unknown_payload_is_lef
         bot("För ett ASF gäller de här villkoren."),
         user('/change_answer{"criterion":"business"}'),
     ]
-    assert conversation_turns(events, START) == [
+    assert conversation_turns(events, (START,)) == [
         ("bot", "Jag förstod inte riktigt."),
         ("user", "Villkor för ASF"),
         ("bot", "För ett ASF gäller de här villkoren."),
@@ -152,7 +152,7 @@ def test_only_the_current_session_and_the_latest_hand_over_count():
         action(START),
         user("andra frågan"),
     ]
-    assert conversation_turns(events, START) == [
+    assert conversation_turns(events, (START,)) == [
         ("user", "kan ni mejla mig svaret?"),
         ("user", "första frågan"),
         ("bot", "Ditt ärendenummer är ASF-2026-000001."),
@@ -162,7 +162,7 @@ def test_only_the_current_session_and_the_latest_hand_over_count():
 
 
 def test_without_a_hand_over_the_whole_session_is_context():
-    assert conversation_turns([user("hej"), bot("Hej!"), bot("")], START) == [
+    assert conversation_turns([user("hej"), bot("Hej!"), bot("")], (START,)) == [
         ("user", "hej"),
         ("bot", "Hej!"),
     ]
