@@ -29,12 +29,27 @@ QUIET_ENV = {
 }
 
 
+# The header that carries the action server's secret (bot/runtime/action_server.py checks it).
+ACTION_SECRET_HEADER = "Authorization"
+
 # The Rasa server's logging configuration: it installs log redaction (bot/runtime/log_redaction.py).
 LOGGING_CONFIG = PROJECT_ROOT / "bot" / "runtime" / "rasa_logging.yml"
 
 
 class LaunchError(RuntimeError):
     """A server did not start or stopped on its own."""
+
+
+# Addresses that mean "every interface": to reach such a server from this machine, the
+# launcher and the web app use loopback.
+_EVERY_INTERFACE = {"", "0.0.0.0", "::"}
+
+
+def _url_host(host: str, loopback: str) -> str:
+    """Return how a URL names `host` (`loopback` for loopback or every interface)."""
+    if host in _EVERY_INTERFACE or host == "127.0.0.1":
+        return loopback
+    return f"[{host}]" if ":" in host else host
 
 
 @dataclass(frozen=True)
@@ -44,28 +59,35 @@ class LaunchConfig:
     rasa_port: int = 5005
     action_port: int = 5055
     web_port: int = 8080
+    # Loopback unless configured otherwise: only the web app should ever face a network.
+    # (The local SMTP sink, a development tool, always listens on loopback.)
+    rasa_host: str = "127.0.0.1"
+    action_host: str = "127.0.0.1"
+    web_host: str = "127.0.0.1"
     # The local SMTP sink's port, used only when SMTP_HOST is unset.
     mail_port: int = 1025
     model: Path = PROJECT_ROOT / "models"
     var_dir: Path = PROJECT_ROOT / "var"
     token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    # The secret the Rasa server sends the action server with every call (ACTION_SERVER_TOKEN).
+    action_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     startup_timeout: float = 180.0
     # Where each server's output goes (<name>.log); None: this process's own output.
     log_dir: Path | None = None
 
     @property
     def rasa_url(self) -> str:
-        return f"http://localhost:{self.rasa_port}"
+        return f"http://{_url_host(self.rasa_host, 'localhost')}:{self.rasa_port}"
 
     @property
     def action_url(self) -> str:
         # An address, not a name: Rasa's HTTP client would look "localhost" up in a
         # thread for every action call (a tenth of the server's CPU under load).
-        return f"http://127.0.0.1:{self.action_port}"
+        return f"http://{_url_host(self.action_host, '127.0.0.1')}:{self.action_port}"
 
     @property
     def web_url(self) -> str:
-        return f"http://localhost:{self.web_port}"
+        return f"http://{_url_host(self.web_host, 'localhost')}:{self.web_port}"
 
     @property
     def mail_dir(self) -> Path:
@@ -73,15 +95,25 @@ class LaunchConfig:
 
 
 def write_endpoints(config: LaunchConfig) -> Path:
-    """Write the endpoints file for this launch: endpoints.yml with ports and paths filled in."""
+    """Write the endpoints file for this launch: endpoints.yml with ports, paths and secret."""
     endpoints = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text(encoding="utf-8"))
-    endpoints["action_endpoint"]["url"] = f"{config.action_url}/webhook"
+    action_endpoint = endpoints["action_endpoint"]
+    action_endpoint["url"] = f"{config.action_url}/webhook"
+    # A header, not Rasa's `token` (a query parameter): URLs end up in logs.
+    action_endpoint["headers"] = {
+        **(action_endpoint.get("headers") or {}),
+        ACTION_SECRET_HEADER: f"Bearer {config.action_token}",
+    }
     tracker_store = endpoints.get("tracker_store") or {}
     if tracker_store.get("dialect") == "sqlite":
         tracker_store["db"] = str(config.var_dir / "tracker.db")
     config.var_dir.mkdir(parents=True, exist_ok=True)
     path = config.var_dir / "endpoints.yml"
-    path.write_text(yaml.safe_dump(endpoints, sort_keys=False), encoding="utf-8")
+    # It holds the action server's secret: readable by this user only.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(yaml.safe_dump(endpoints, sort_keys=False, allow_unicode=True))
     return path
 
 
@@ -97,6 +129,7 @@ def mail_commands(config: LaunchConfig) -> dict[str, list[str]]:
     return {
         "mail sink": [
             sys.executable, "-m", "bot.mail.sink",
+            "--host", "127.0.0.1",
             "--port", str(config.mail_port),
             "--dir", str(config.mail_dir),
         ],
@@ -116,6 +149,7 @@ def commands(config: LaunchConfig, endpoints: Path) -> dict[str, list[str]]:
         "action server": [
             sys.executable, "-m", "bot.runtime.action_server",
             "--actions", "actions",
+            "--host", config.action_host,
             "--port", str(config.action_port),
         ],
         "Rasa server": [
@@ -123,6 +157,7 @@ def commands(config: LaunchConfig, endpoints: Path) -> dict[str, list[str]]:
             "--model", str(config.model),
             "--endpoints", str(endpoints),
             "--credentials", str(PROJECT_ROOT / "credentials.yml"),
+            "--interface", config.rasa_host,
             "--port", str(config.rasa_port),
             "--enable-api",
             f"--auth-token={config.token}",
@@ -130,6 +165,7 @@ def commands(config: LaunchConfig, endpoints: Path) -> dict[str, list[str]]:
         ],
         "web app": [
             sys.executable, "-m", "bot.web",
+            "--host", config.web_host,
             "--port", str(config.web_port),
             "--rasa-url", config.rasa_url,
         ],
@@ -189,11 +225,17 @@ class Supervisor:
         self.processes[name] = subprocess.Popen(
             self._commands[name],
             cwd=PROJECT_ROOT,
-            env={**os.environ, **QUIET_ENV},
+            env={**os.environ, **QUIET_ENV, **self._environment(name)},
             start_new_session=True,
             stdout=output,
             stderr=subprocess.STDOUT if output else None,
         )
+
+    def _environment(self, name: str) -> dict[str, str]:
+        # The secret goes by environment, never on a command line (which `ps` shows).
+        if name == "action server":
+            return {"ACTION_SERVER_TOKEN": self.config.action_token}
+        return {}
 
     def wait_until_ready(self, names: list[str]) -> None:
         """Return once the named servers answer; LaunchError if one stops or is too slow."""
@@ -253,6 +295,10 @@ def how_to_talk(config: LaunchConfig, mail_sink: bool = True) -> str:
         mail = f"  Staff mail:    {config.mail_dir}/  (local SMTP sink on port {config.mail_port})"
     else:
         mail = "  Staff mail:    sent to STAFF_EMAIL through SMTP_HOST"
+    listening = (
+        f"  Listening on:  web app {config.web_host}, Rasa server {config.rasa_host}, "
+        f"action server {config.action_host}" + (", mail sink 127.0.0.1" if mail_sink else "")
+    )
     return "\n".join(
         [
             "",
@@ -263,6 +309,7 @@ def how_to_talk(config: LaunchConfig, mail_sink: bool = True) -> str:
             mail,
             "  Mail worker:   sends tickets' mail to staff (asf-bot tickets list)",
             f"  RASA_TOKEN:    {config.token}  (protects the HTTP API)",
+            listening,
             "",
             "Talk to the bot:",
             f'  in a browser:  open {config.web_url} and press "Chatta med oss"',
