@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -12,6 +13,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -72,6 +74,12 @@ class LaunchConfig:
     # The secret the Rasa server sends the action server with every call (ACTION_SERVER_TOKEN).
     action_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     startup_timeout: float = 180.0
+    # A server that stops on its own starts again after restart_delay seconds, doubled
+    # on each crash up to restart_max_delay; back to restart_delay once it has run
+    # stable_after seconds.
+    restart_delay: float = 1.0
+    restart_max_delay: float = 30.0
+    stable_after: float = 60.0
     # Where each server's output goes (<name>.log); None: this process's own output.
     log_dir: Path | None = None
 
@@ -197,31 +205,85 @@ def rasa_ready(config: LaunchConfig) -> bool:
         return False
 
 
-class Supervisor:
-    """Runs the servers as child processes, each in its own process group."""
+def _exit_status(code: int) -> str:
+    """Return how a process ended: its exit code, with the signal's name when one killed it."""
+    if code >= 0:
+        return f"exit code {code}"
+    try:
+        return f"exit code {code}, {signal.Signals(-code).name}"
+    except ValueError:
+        return f"exit code {code}"
 
-    def __init__(self, config: LaunchConfig) -> None:
+
+def _say(message: str) -> None:
+    print(f"ASF-hjälpen: {message}", file=sys.stderr, flush=True)
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL whatever is left of a server's process group (children it started)."""
+    # Nothing may be left of it (ProcessLookupError).
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+class Supervisor:
+    """Runs the servers as child processes, each in its own process group.
+
+    After start(), watch() starts a server that stopped on its own again, waiting first
+    (config.restart_delay, doubled on each crash up to config.restart_max_delay, back to
+    the shortest wait once it has run config.stable_after seconds): a server that crashes
+    right after each start is not started again in a tight loop.
+    """
+
+    def __init__(
+        self,
+        config: LaunchConfig,
+        servers: dict[str, list[str]] | None = None,
+        say: Callable[[str], None] = _say,
+    ) -> None:
         self.config = config
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self._logs: dict[str, IO[bytes]] = {}
         # Set from a signal handler; start() and run() give up waiting when it is.
         self.stop_requested = False
+        # The command lines: the launcher's servers unless others are given (tests).
+        self._servers = servers
         self._commands: dict[str, list[str]] = {}
+        self._say = say
+        self._started_at: dict[str, float] = {}
+        # Per server, the wait before it starts again after its next crash.
+        self._delay: dict[str, float] = {}
+        # Servers that stopped on their own, and when each starts again.
+        self._restart_at: dict[str, float] = {}
+        # Servers started again that do not answer yet.
+        self._returning: set[str] = set()
 
     def start(self) -> None:
         """Start every server and return once all of them answer."""
-        self._commands = commands(self.config, write_endpoints(self.config))
+        if self._servers is not None:
+            self._commands = dict(self._servers)
+        else:
+            self._check_model()
+            self._commands = commands(self.config, write_endpoints(self.config))
         for name in self._commands:
             self.start_server(name)
         self.wait_until_ready(list(self._commands))
 
+    def _check_model(self) -> None:
+        model = self.config.model
+        if not model.exists() or (model.is_dir() and not any(model.glob("*.tar.gz"))):
+            raise LaunchError(f"there is no trained model at {model}: run `make setup` first")
+
     def start_server(self, name: str) -> None:
         """Start (or start again) one server by name, without waiting for it."""
         output: IO[bytes] | None = None
+        if name in self._logs:
+            self._logs.pop(name).close()
         if self.config.log_dir is not None:
             self.config.log_dir.mkdir(parents=True, exist_ok=True)
             output = (self.config.log_dir / f"{name.replace(' ', '-')}.log").open("ab")
             self._logs[name] = output
+        self._started_at[name] = time.monotonic()
         self.processes[name] = subprocess.Popen(
             self._commands[name],
             cwd=PROJECT_ROOT,
@@ -237,21 +299,24 @@ class Supervisor:
             return {"ACTION_SERVER_TOKEN": self.config.action_token}
         return {}
 
-    def wait_until_ready(self, names: list[str]) -> None:
-        """Return once the named servers answer; LaunchError if one stops or is too slow."""
-        ready = {
+    def _ready(self, name: str) -> bool:
+        """Return True when the named server answers."""
+        checks = {
             "action server": lambda: _get(f"{self.config.action_url}/health") == 200,
             "Rasa server": lambda: rasa_ready(self.config),
             "web app": lambda: _get(f"{self.config.web_url}/health") == 200,
             "mail sink": lambda: _listening(self.config.mail_port),
-            # It has no port; check_alive() notices when it stops.
-            "mail worker": lambda: True,
         }
+        # The mail worker has no port: it is ready once it runs.
+        return checks.get(name, lambda: True)()
+
+    def wait_until_ready(self, names: list[str]) -> None:
+        """Return once the named servers answer; LaunchError if one stops or is too slow."""
         waiting = list(names)
         deadline = time.monotonic() + self.config.startup_timeout
         while waiting and not self.stop_requested:
             self.check_alive()
-            waiting = [name for name in waiting if not ready[name]()]
+            waiting = [name for name in waiting if not self._ready(name)]
             if waiting and time.monotonic() > deadline:
                 raise LaunchError(f"{', '.join(waiting)} did not start in time")
             if waiting:
@@ -261,16 +326,48 @@ class Supervisor:
         """Raise LaunchError if a server has exited."""
         for name, process in self.processes.items():
             if process.poll() is not None:
-                raise LaunchError(f"the {name} stopped (exit code {process.returncode})")
+                raise LaunchError(f"the {name} stopped ({_exit_status(process.returncode)})")
+
+    def watch(self) -> None:
+        """Start again, after its wait, each server that stopped on its own; say when it is back."""
+        now = time.monotonic()
+        for name, process in self.processes.items():
+            if name not in self._restart_at and process.poll() is not None:
+                self._schedule_restart(name, process, now)
+        for name, when in list(self._restart_at.items()):
+            if now >= when and not self.stop_requested:
+                del self._restart_at[name]
+                self.start_server(name)
+                self._returning.add(name)
+        for name in list(self._returning):
+            if self.processes[name].poll() is None and self._ready(name):
+                self._returning.discard(name)
+                self._say(f"the {name} is back")
+
+    def _schedule_restart(self, name: str, process: subprocess.Popen[bytes], now: float) -> None:
+        if now - self._started_at[name] >= self.config.stable_after:
+            self._delay.pop(name, None)  # it ran long enough: the shortest wait again
+        delay = self._delay.get(name, self.config.restart_delay)
+        self._delay[name] = min(delay * 2, self.config.restart_max_delay)
+        self._restart_at[name] = now + delay
+        _kill_group(process)
+        self._say(
+            f"the {name} stopped unexpectedly ({_exit_status(process.returncode)}); "
+            f"starting it again in {delay:g} s"
+        )
 
     def stop(self, timeout: float = 15.0) -> None:
         """Stop every server: SIGTERM to its process group, SIGKILL after `timeout`."""
+        self._restart_at.clear()
+        self._returning.clear()
         self._stop(list(self.processes.values()), timeout)
         for name in list(self._logs):
             self._logs.pop(name).close()
 
     def stop_server(self, name: str, timeout: float = 15.0) -> None:
-        """Stop one server by name (start_server starts it again)."""
+        """Stop one server by name (start_server starts it again; watch() does not)."""
+        self._restart_at.pop(name, None)
+        self._returning.discard(name)
         self._stop([self.processes.pop(name)], timeout)
         if name in self._logs:
             self._logs.pop(name).close()
@@ -282,11 +379,11 @@ class Supervisor:
                 os.killpg(process.pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
         for process in processes:
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            # Whatever is still running in its group, the server itself included.
+            _kill_group(process)
+            process.wait()
 
 
 def how_to_talk(config: LaunchConfig, mail_sink: bool = True) -> str:
@@ -337,7 +434,7 @@ def run(config: LaunchConfig) -> int:
         if not supervisor.stop_requested:
             print(how_to_talk(config, uses_mail_sink()), flush=True)
         while not supervisor.stop_requested:
-            supervisor.check_alive()
+            supervisor.watch()
             time.sleep(0.5)
         print("Stopping ASF-hjälpen ...", flush=True)
         return 0
