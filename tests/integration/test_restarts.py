@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.runtime.settings import PROJECT_ROOT
 from bot.storage.migrate import upgrade
@@ -205,6 +206,18 @@ def test_the_mail_worker_and_sink_started_again_deliver_a_tickets_mail(launched)
     while not mail.exists() and time.monotonic() < deadline:
         time.sleep(0.5)
     assert mail.exists(), f"{mail} was not written"
+
+
+def test_the_action_servers_secret_is_on_no_command_line_and_in_no_output(launched):
+    endpoints = yaml.safe_load((launched.var_dir / "endpoints.yml").read_text(encoding="utf-8"))
+    header = endpoints["action_endpoint"]["headers"]["Authorization"]
+    secret = header.removeprefix("Bearer ")
+    assert header.startswith("Bearer ") and len(secret) >= 32
+    for pid in launched.servers().values():
+        assert secret.encode() not in Path(f"/proc/{pid}/cmdline").read_bytes()
+    for log in (launched.var_dir / "logs").glob("*.log"):
+        assert secret not in log.read_text(encoding="utf-8", errors="replace"), log.name
+    assert secret not in launched.printed()
 
 
 def test_ctrl_c_stops_every_server_the_restarted_ones_included(launched):
