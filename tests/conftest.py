@@ -1,4 +1,9 @@
-"""Shared fixtures: paths to the project's files and the trained model."""
+"""Shared fixtures: paths to the project's files and the trained model.
+
+Tests never read the caller's shell: before anything runs, every variable the bot reads
+is removed from the environment, so a developer's SMTP_HOST or ASF_ENV=production cannot
+send a test's mail elsewhere or stop its servers; each test sets what it uses.
+"""
 
 from __future__ import annotations
 
@@ -13,13 +18,37 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot.runtime.launcher import LaunchConfig, Supervisor
-from bot.runtime.settings import PROJECT_ROOT
+from bot.runtime.settings import PROJECT_ROOT, environment_names
 from bot.storage.migrate import upgrade
 
-# Quiet third-party start-up noise in every process the tests start.
-os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+# Variables the bot reads beyond Settings (the launcher, the servers, rasa_sdk), and the
+# prefixes of the project's own, including those of settings still to come.
+READ_OUTSIDE_SETTINGS = frozenset(
+    {"RASA_TOKEN", "LOG_LEVEL", "SANIC_HOST", "ACTION_SERVER_SANIC_WORKERS"}
+)
+PROJECT_PREFIXES = (
+    "ASF_", "SMTP_", "MAIL_", "WEB_", "RASA_URL", "RASA_HOST", "RASA_TIMEOUT", "ACTION_",
+    "INSIGHT_", "REDIS_", "RATE_LIMIT_", "STAFF_", "DATABASE_",
+)  # fmt: skip
+
+
+def scrubbed(environ: dict[str, str]) -> list[str]:
+    """Return the names in `environ` that tests must not inherit from the caller."""
+    names = environment_names() | READ_OUTSIDE_SETTINGS
+    return sorted(name for name in environ if name in names or name.startswith(PROJECT_PREFIXES))
+
+
+for _name in scrubbed(dict(os.environ)):
+    del os.environ[_name]
+# Quiet third-party start-up noise in every process the tests start, and no telemetry
+# whatever the caller's shell says.
+os.environ.update(
+    {
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+    }
+)
 
 SOURCE_PAGE = PROJECT_ROOT / "docs" / "source" / "tillvaxtverket-asf-page.txt"
 MODEL = PROJECT_ROOT / "models" / "asf.tar.gz"

@@ -5,35 +5,60 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from bot.runtime.launcher import LaunchConfig
+
+if TYPE_CHECKING:
+    from bot.runtime.settings import Settings
 
 
 def _run(args: argparse.Namespace) -> int:
     from bot.runtime.launcher import run
-    from bot.runtime.settings import Settings
+    from bot.runtime.settings import Settings, SettingsError
 
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"ASF-hjälpen cannot start: {error}", file=sys.stderr)
+        return 1
     # Fail at start, not at the first question, when a content file is broken.
     if _check_content(args, quiet=True):
         return 1
     _db_upgrade(args)
+    config = LaunchConfig(**_launch_options(args, settings, os.environ))
+    return run(config)
+
+
+def _launch_options(
+    args: argparse.Namespace, settings: Settings, environ: Mapping[str, str]
+) -> dict[str, Any]:
+    """Return LaunchConfig's arguments: options first, then the environment, then defaults."""
     options = {
         "rasa_port": args.rasa_port,
         "action_port": args.action_port,
-        "web_port": args.web_port or Settings.from_env().web_port,
+        "web_port": args.web_port or settings.web_port,
         "mail_port": args.mail_port,
+        "rasa_host": args.rasa_host or settings.rasa_host,
+        "action_host": args.action_host or settings.action_host,
+        "web_host": args.web_host or settings.web_host,
         "model": args.model,
         "var_dir": args.var_dir,
         "log_dir": args.log_dir,
     }
-    token = os.environ.get("RASA_TOKEN")
+    token = environ.get("RASA_TOKEN")
     if token:
         options["token"] = token
     else:
         print("RASA_TOKEN is not set: generated one for this run (printed below).")
-    config = LaunchConfig(**options)
-    return run(config)
+    if settings.action_server_token:
+        options["action_token"] = settings.action_server_token
+    else:
+        # Production refuses to start without it (Settings); a developer needs none.
+        print("ACTION_SERVER_TOKEN is not set: generated one for this run.")
+    return options
 
 
 def _check_content(args: argparse.Namespace, quiet: bool = False) -> int:
@@ -229,6 +254,14 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--web-port", type=int, default=None, help="web app's port (default: WEB_PORT or 8080)"
     )
+    for option, server, variable in (
+        ("--rasa-host", "Rasa server", "RASA_HOST"),
+        ("--action-host", "action server", "ACTION_HOST"),
+        ("--web-host", "web app", "WEB_HOST"),
+    ):
+        run.add_argument(
+            option, default=None, help=f"address the {server} listens on ({variable}, 127.0.0.1)"
+        )
     run.add_argument(
         "--mail-port",
         type=int,

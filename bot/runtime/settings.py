@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,6 +66,13 @@ class Settings:
     # The web app (chat widget, demo page, chat proxy). Loopback by default: in
     # production a reverse proxy terminates TLS in front of it.
     web_host: str = "127.0.0.1"
+    # The Rasa server and the action server: loopback by default, so that only the web
+    # app can ever face the network; a private address when they run on other machines.
+    rasa_host: str = "127.0.0.1"
+    action_host: str = "127.0.0.1"
+    # The secret the Rasa server sends with every action call; the action server refuses
+    # calls without it. Unset in development: `asf-bot run` makes one for each run.
+    action_server_token: str | None = None
     web_port: int = 8080
     # Where the web app forwards chat messages (Rasa's REST channel), and how long it
     # waits for an answer before telling the visitor the chat cannot be reached.
@@ -104,7 +111,7 @@ class Settings:
         key = environ.get("ASF_PSEUDONYM_KEY")
         if production and not key:
             raise SettingsError("ASF_PSEUDONYM_KEY must be set when ASF_ENV=production")
-        for name in ("STAFF_EMAIL", "MAIL_FROM", "SMTP_HOST"):
+        for name in ("STAFF_EMAIL", "MAIL_FROM", "SMTP_HOST", "ACTION_SERVER_TOKEN"):
             if production and not environ.get(name, "").strip():
                 raise SettingsError(f"{name} must be set when ASF_ENV=production")
         return cls(
@@ -116,7 +123,10 @@ class Settings:
             pending_question_hours=int(
                 _number(environ, "ASF_PENDING_QUESTION_HOURS", defaults.pending_question_hours)
             ),
-            web_host=environ.get("WEB_HOST", defaults.web_host),
+            web_host=environ.get("WEB_HOST", "").strip() or defaults.web_host,
+            rasa_host=environ.get("RASA_HOST", "").strip() or defaults.rasa_host,
+            action_host=environ.get("ACTION_HOST", "").strip() or defaults.action_host,
+            action_server_token=environ.get("ACTION_SERVER_TOKEN", "").strip() or None,
             web_port=int(_number(environ, "WEB_PORT", defaults.web_port)),
             rasa_url=environ.get("RASA_URL", defaults.rasa_url).rstrip("/"),
             rasa_timeout=_number(environ, "RASA_TIMEOUT", defaults.rasa_timeout, float),
@@ -148,3 +158,27 @@ class Settings:
                 environ, "MAIL_LEASE_SECONDS", defaults.mail_lease_seconds, float
             ),
         )
+
+
+class _ReadNames(Mapping[str, str]):
+    """An environment in which every variable is empty, noting each name asked for."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def __getitem__(self, name: str) -> str:
+        self.names.add(name)
+        return ""
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+def environment_names() -> frozenset[str]:
+    """Return the name of every environment variable Settings.from_env reads."""
+    environ = _ReadNames()
+    Settings.from_env(environ)
+    return frozenset(environ.names)

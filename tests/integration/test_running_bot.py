@@ -22,6 +22,7 @@ from bot.runtime.chat import send
 from bot.runtime.launcher import LaunchConfig
 from bot.runtime.settings import PROJECT_ROOT
 from tests.conftest import free_port, running_bot
+from tests.integration.network import accepts, listening_addresses
 
 TOKEN = "test-token"
 
@@ -119,6 +120,60 @@ def test_the_http_api_needs_the_token_and_the_action_server_answers_health(bot):
     assert status(f"{bot.rasa_url}/status") == 401
     assert status(f"{bot.rasa_url}/status?token={TOKEN}") == 200
     assert status(f"{bot.action_url}/health") == 200
+
+
+def test_every_server_listens_on_loopback_only(bot):
+    ports = {
+        "Rasa server": bot.rasa_port,
+        "action server": bot.action_port,
+        "web app": bot.web_port,
+        "mail sink": bot.mail_port,
+    }
+    for name, port in ports.items():
+        # Not 0.0.0.0 or ::, which every network interface reaches.
+        assert listening_addresses(port) == {"127.0.0.1"}, name
+        # 127.0.0.2 is loopback too, but only a socket on every interface accepts there.
+        assert accepts("127.0.0.1", port) and not accepts("127.0.0.2", port), name
+
+
+def call_action_server(bot: LaunchConfig, secret: str | None) -> tuple[int, dict]:
+    action_call = {
+        "next_action": "action_load_calls",
+        "sender_id": "action-secret",
+        "tracker": {"sender_id": "action-secret", "slots": {}, "events": []},
+        "domain": {},
+        "version": "3.6.21",
+    }
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        headers["Authorization"] = f"Bearer {secret}"
+    request = urllib.request.Request(
+        f"{bot.action_url}/webhook", data=json.dumps(action_call).encode(), headers=headers
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error)
+
+
+def test_the_action_server_runs_actions_only_for_callers_with_its_secret(bot):
+    for secret in (None, "", "wrong", bot.action_token + "x", bot.action_token[:-1], TOKEN):
+        code, body = call_action_server(bot, secret)
+        assert code == 401, secret
+        assert "events" not in body
+    code, body = call_action_server(bot, bot.action_token)
+    assert code == 200
+    slots = {event["name"]: event["value"] for event in body["events"]}
+    assert slots["calls_open"] is False
+    assert "ASF Affärsutvecklingscheck är stängd" in slots["calls_text"]
+    # The health check stays open: it runs nothing.
+    assert status(f"{bot.action_url}/health") == 200
+
+
+def test_a_question_answered_by_a_custom_action_gets_its_answer_through_the_secret(bot):
+    answer = " ".join(texts(ask(bot, "Vilka stöd kan jag söka?", sender="calls")))
+    assert "Just nu finns inga stöd att söka" in answer
 
 
 def chat_through_the_web_app(web_url: str, session: str, message: str) -> dict:

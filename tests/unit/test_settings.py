@@ -2,7 +2,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.runtime.settings import DEVELOPMENT_PSEUDONYM_KEY, PROJECT_ROOT, Settings, SettingsError
+from bot.runtime.settings import (
+    DEVELOPMENT_PSEUDONYM_KEY,
+    PROJECT_ROOT,
+    Settings,
+    SettingsError,
+    environment_names,
+)
 
 
 def test_defaults_keep_everything_inside_the_project():
@@ -34,18 +40,20 @@ def test_production_refuses_to_start_without_a_pseudonym_key():
         "STAFF_EMAIL": "asf@example.se",
         "MAIL_FROM": "ASF-hjälpen <noreply@example.se>",
         "SMTP_HOST": "smtp.example.se",
+        "ACTION_SERVER_TOKEN": "s3cret",
     }
     assert Settings.from_env(production).production
 
 
-@pytest.mark.parametrize("name", ["STAFF_EMAIL", "MAIL_FROM", "SMTP_HOST"])
-def test_production_refuses_to_start_without_real_staff_mail_settings(name):
+@pytest.mark.parametrize("name", ["STAFF_EMAIL", "MAIL_FROM", "SMTP_HOST", "ACTION_SERVER_TOKEN"])
+def test_production_refuses_to_start_without_real_mail_settings_or_the_action_secret(name):
     environ = {
         "ASF_ENV": "production",
         "ASF_PSEUDONYM_KEY": "k",
         "STAFF_EMAIL": "asf@example.se",
         "MAIL_FROM": "noreply@example.se",
         "SMTP_HOST": "smtp.example.se",
+        "ACTION_SERVER_TOKEN": "s3cret",
     }
     del environ[name]
     with pytest.raises(SettingsError, match=name):
@@ -110,3 +118,36 @@ def test_the_web_app_is_configured_by_environment():
 def test_a_nonsense_number_fails_loudly_and_names_the_variable(name, value):
     with pytest.raises(SettingsError, match=name):
         Settings.from_env({name: value})
+
+
+def test_every_server_listens_on_loopback_only_by_default():
+    settings = Settings.from_env({})
+    assert (settings.web_host, settings.rasa_host, settings.action_host) == ("127.0.0.1",) * 3
+    assert settings.action_server_token is None
+
+
+def test_the_environment_opens_a_server_to_a_network_and_sets_the_action_secret():
+    settings = Settings.from_env(
+        {
+            "RASA_HOST": "10.0.0.5",
+            "ACTION_HOST": "10.0.0.6",
+            "WEB_HOST": "0.0.0.0",
+            "ACTION_SERVER_TOKEN": "s3cret",
+        }
+    )
+    assert (settings.rasa_host, settings.action_host, settings.web_host) == (
+        "10.0.0.5",
+        "10.0.0.6",
+        "0.0.0.0",
+    )
+    assert settings.action_server_token == "s3cret"
+    # An empty value is no value: it must not mean "every interface".
+    assert Settings.from_env({"RASA_HOST": "", "ACTION_HOST": " "}).rasa_host == "127.0.0.1"
+
+
+def test_environment_names_lists_every_variable_the_settings_read():
+    names = environment_names()
+    assert {"ACTION_SERVER_TOKEN", "RASA_HOST", "ACTION_HOST", "WEB_HOST", "SMTP_HOST"} <= names
+    assert {"DATABASE_URL", "ASF_ENV", "ASF_PSEUDONYM_KEY", "MAIL_POLL_SECONDS"} <= names
+    # Each name changes the settings: none is listed by mistake.
+    assert all(Settings.from_env({name: "1"}) != Settings() for name in names - {"ASF_ENV"})
