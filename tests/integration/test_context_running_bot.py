@@ -24,12 +24,17 @@ CONSENT = "Om du fyller i din e-postadress sparas den hos Tillväxtverket"
 
 
 @pytest.fixture(scope="module")
-def bot(trained_model, tmp_path_factory):
+def bot_supervisor(trained_model, tmp_path_factory):
     var_dir = tmp_path_factory.mktemp("var")
     # The local sink: nothing reaches a real relay, whatever the caller's shell says.
     env = {"ASF_CONTENT_DIR": str(PROJECT_ROOT / "content"), "SMTP_HOST": ""}
     with running_bot(trained_model, var_dir, TOKEN, env) as supervisor:
-        yield supervisor.config
+        yield supervisor
+
+
+@pytest.fixture(scope="module")
+def bot(bot_supervisor) -> LaunchConfig:
+    return bot_supervisor.config
 
 
 def ask(bot: LaunchConfig, sender: str, message: str) -> tuple[str, list[str]]:
@@ -110,3 +115,22 @@ def test_a_why_about_the_address_gets_the_privacy_statement(bot):
     text, _ = ask(bot, "why-the-address", "Varför vill ni ha min e-post?")
     assert text.startswith(CONSENT)
     assert "tillvaxtverket.se/personuppgifter" in text
+
+
+def test_with_the_action_server_down_no_answer_shows_a_missing_value(bot_supervisor):
+    # Rasa goes on with the response when a custom action fails: the content it would
+    # have loaded must then not show as "None", nor as "no calls are open".
+    bot_supervisor.stop_server("action server")
+    try:
+        for sender, message in [("down-1", "vilka stöd kan jag söka?"), ("down-2", "kontakt")]:
+            text, _ = ask(bot_supervisor.config, sender, message)
+            assert (
+                text == "Jag kan inte hämta de uppgifterna just nu. Försök igen om en liten stund."
+            )
+        text, _ = ask(bot_supervisor.config, "down-3", "vad blir det för väder i morgon?")
+        assert "None" not in text and text.startswith("Jag kan bara svara på frågor om")
+    finally:
+        bot_supervisor.start_server("action server")
+        bot_supervisor.wait_until_ready(["action server"])
+    text, _ = ask(bot_supervisor.config, "down-4", "kontakt")
+    assert "08-681 9223" in text
