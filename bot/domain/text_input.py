@@ -50,7 +50,7 @@ def _unprintable(char: str) -> bool:
     if category == "Cs":
         return True
     if category == "Cc":
-        # Tabs, line breaks and the like are kept here and become single spaces later.
+        # Tabs, line breaks and the like are kept here, and tidied later.
         return not char.isspace()
     if category == "Cf":
         # Bidi overrides and isolates, zero-width spaces, soft hyphens, BOMs, tags.
@@ -70,9 +70,21 @@ def _join_surrogate_pairs(text: str) -> str:
     return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
 
 
+def _tidy_whitespace(text: str) -> str:
+    # Line breaks of every kind become "\n" (a question for staff keeps its lines), other
+    # whitespace single spaces; no line starts or ends with a space, and blank lines
+    # shrink to one.
+    lines: list[str] = []
+    for line in text.splitlines():
+        line = " ".join(line.split())
+        if line or (lines and lines[-1]):
+            lines.append(line)
+    return "\n".join(lines).strip()
+
+
 def clean_text(raw: str) -> str:
     """Return `raw` as readable text: no surrogates, controls or invisible formatting, NFC,
-    whitespace collapsed to single spaces, trimmed. Ordinary text comes back unchanged."""
+    single spaces and line breaks, trimmed. Ordinary text comes back unchanged."""
     text = _join_surrogate_pairs(raw)
     parts: list[str] = []
     start = 0
@@ -83,7 +95,7 @@ def clean_text(raw: str) -> str:
     # Normalised after dropping: a removed character may have separated a letter from
     # its accent.
     text = unicodedata.normalize("NFC", "".join(parts))
-    return " ".join(text.split())
+    return _tidy_whitespace(text)
 
 
 def check_message(raw: str, max_length: int) -> CheckedMessage:

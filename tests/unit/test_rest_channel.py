@@ -105,6 +105,7 @@ async def test_the_url_and_the_health_route_stay_as_rasa_has_them(channel):
         (b'{"sender": "a", "message": "\\u202eFSA\\u202c\\t\\ufeffett  ASF"}', "FSA ett ASF"),
         (b'{"sender": "a", "message": "Sa\\u030angsa\\u0308ker"}', "Sångsäker"),
         (b'{"sender": "a", "message": "/greet"}', "/greet"),
+        (b'{"sender": "a", "message": " rad ett \\r\\n\\trad tv\\u00e5"}', "rad ett\nrad två"),
     ],
 )
 async def test_the_text_is_cleaned_before_it_reaches_the_bot(channel, body, text):

@@ -65,7 +65,8 @@ def test_cleaned_text_encodes_as_utf8_and_holds_no_controls_surrogates_or_invisi
     text.encode("utf-8")  # strict: a lone surrogate would raise
     for char in text:
         category = unicodedata.category(char)
-        assert category not in ("Cc", "Cs"), repr(char)
+        assert category != "Cs", repr(char)
+        assert category != "Cc" or char == "\n", repr(char)  # a line break is kept
         assert category != "Cf" or char in KEPT_FORMAT or is_tag(char), repr(char)
         assert (ord(char) & 0xFFFE) != 0xFFFE and not 0xFDD0 <= ord(char) <= 0xFDEF
 
@@ -76,7 +77,9 @@ def test_cleaning_twice_changes_nothing_more_and_leaves_nfc_with_single_spaces(r
     text = clean_text(raw)
     assert clean_text(text) == text
     assert unicodedata.normalize("NFC", text) == text
-    assert text == " ".join(text.split())
+    assert text == text.strip()
+    assert "\n\n\n" not in text
+    assert all(line == " ".join(line.split()) for line in text.split("\n"))
 
 
 @settings(max_examples=300, derandomize=True)
@@ -94,8 +97,9 @@ def test_ordinary_swedish_text_and_emoji_come_back_unchanged(text):
         ("smile \ud83d\ude00", "smile 😀"),  # a pair as two code points is one emoji
         ("hej\x00då", "hejdå"),
         ("\x1b[31mröd\x1b[0m", "[31mröd[0m"),  # the escape goes, the visible rest stays
-        ("  Vad\tkostar\r\ndet?\n", "Vad kostar det?"),
-        ("rad ett\u2028rad två\x85tre", "rad ett rad två tre"),
+        ("  Vad\tkostar\r\ndet?\n", "Vad kostar\ndet?"),
+        ("rad ett\u2028rad två\x85tre\x0bfyra", "rad ett\nrad två\ntre\nfyra"),
+        ("\n\nstycke ett \n \n\n\r\n stycke två\n\n", "stycke ett\n\nstycke två"),
         ("\u202eFSA\u202c ett är vad", "FSA ett är vad"),
         ("\ufeffBOM först", "BOM först"),
         ("för\u00adetag", "företag"),
@@ -107,7 +111,9 @@ def test_ordinary_swedish_text_and_emoji_come_back_unchanged(text):
         ("\u00a0icke\u3000brytande ", "icke brytande"),
     ],
 )
-def test_unreadable_characters_are_removed_and_whitespace_becomes_single_spaces(raw, cleaned):
+def test_unreadable_characters_go_and_whitespace_becomes_single_spaces_and_line_breaks(
+    raw, cleaned
+):
     assert clean_text(raw) == cleaned
 
 

@@ -129,7 +129,7 @@ def raw_chat(message_json: str) -> bytes:
         (r'"\udc00Kontakt"', "Kontakt"),
         (r'"hej\u0000d\u00e5"', "hejdå"),
         (r'"\u202eFSA\u202c ett \u00e4r vad\u0007"', "FSA ett är vad"),
-        (r'"Vad\tkostar\r\ndet?\u2028"', "Vad kostar det?"),
+        (r'"Vad\tkostar\r\ndet?\u2028"', "Vad kostar\ndet?"),
         (r'"\ud83d\ude00 tack"', "😀 tack"),
         (r'"Sa\u030angsa\u0308ker"', "Sångsäker"),  # decomposed, as macOS types it: NFC
     ],
