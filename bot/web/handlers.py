@@ -8,6 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.domain.text_input import Problem, check_message
 from bot.services.content import ContentError
 from bot.web.keys import CONTENT, LIMITER, MESSAGES, RASA, SETTINGS, TEMPLATES
 from bot.web.rasa import RasaUnavailable
@@ -65,18 +66,23 @@ async def chat(request: web.Request) -> web.Response:
     session = body.get("session")
     if not isinstance(session, str) or not SESSION_ID.fullmatch(session):
         return _refuse(400, messages.bad_session)
-    message = body["message"].strip()
-    if not message:
-        return _refuse(422, messages.empty)
-    if len(message) > settings.max_message_length:
-        return _refuse(422, too_long)
+    # The same cleaning as Rasa's channel (bot/nlp/channel.py): the limit counts what the
+    # bot would read, and a character Rasa cannot read never reaches it.
+    checked = check_message(body["message"], settings.max_message_length)
+    if checked.problem is not None:
+        refusals = {
+            Problem.EMPTY: messages.empty,
+            Problem.UNREADABLE: messages.unreadable,
+            Problem.TOO_LONG: too_long,
+        }
+        return _refuse(422, refusals[checked.problem])
 
     decision = request.app[LIMITER].check(session)
     if not decision.allowed:
         retry_after = str(max(1, math.ceil(decision.retry_after)))
         return _refuse(429, messages.rate_limited, **{"Retry-After": retry_after})
     try:
-        replies = await request.app[RASA].send(session, message)
+        replies = await request.app[RASA].send(session, checked.text)
     except RasaUnavailable:
         return _unreachable(request)
     return web.json_response({"replies": replies})

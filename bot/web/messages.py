@@ -17,6 +17,7 @@ class Messages:
     bad_request: str
     bad_session: str
     empty: str
+    unreadable: str
     too_long: str
     rate_limited: str
     unreachable: str

@@ -72,7 +72,7 @@ async def client(aiohttp_client, rasa_url):
 
 
 async def post(client, body) -> tuple[int, dict]:
-    data = body if isinstance(body, str) else json.dumps(body)
+    data = body if isinstance(body, str | bytes) else json.dumps(body)
     response = await client.post(
         "/api/chat", data=data, headers={"Content-Type": "application/json"}
     )
@@ -112,6 +112,68 @@ async def test_a_too_long_message_is_refused_with_the_limit_named(
     status, _ = await post(client, {"session": SESSION, "message": "x" * 20})
     assert status == 200
     assert len(fake_rasa.received) == 1
+
+
+def raw_chat(message_json: str) -> bytes:
+    """A request body written by hand, so that it can carry what json.dumps never writes."""
+    return f'{{"session": "{SESSION}", "message": {message_json}}}'.encode()
+
+
+@pytest.mark.parametrize(
+    ("message_json", "forwarded"),
+    [
+        (
+            r'"Vad \u00e4r ett ASF?\ud800"',
+            "Vad är ett ASF?",
+        ),  # a lone surrogate, as JSON carries it
+        (r'"\udc00Kontakt"', "Kontakt"),
+        (r'"hej\u0000d\u00e5"', "hejdå"),
+        (r'"\u202eFSA\u202c ett \u00e4r vad\u0007"', "FSA ett är vad"),
+        (r'"Vad\tkostar\r\ndet?\u2028"', "Vad kostar\ndet?"),
+        (r'"\ud83d\ude00 tack"', "😀 tack"),
+        (r'"Sa\u030angsa\u0308ker"', "Sångsäker"),  # decomposed, as macOS types it: NFC
+    ],
+)
+async def test_a_message_is_cleaned_before_it_is_forwarded(
+    client, fake_rasa, message_json, forwarded
+):
+    status, _ = await post(client, raw_chat(message_json))
+    assert status == 200
+    assert fake_rasa.received == [{"sender": SESSION, "message": forwarded}]
+
+
+@pytest.mark.parametrize(
+    "message_json", [r'"\ud800"', r'"\u0000\u0007"', r'" \u202e \ufeff \ufffe "', r'"\u200b"']
+)
+async def test_a_message_of_only_unreadable_characters_is_refused_and_not_forwarded(
+    client, fake_rasa, message_json
+):
+    status, body = await post(client, raw_chat(message_json))
+    assert status == 422
+    assert body["message"] == (
+        "Chatten kunde inte läsa tecknen i meddelandet. Skriv din fråga med vanliga bokstäver."
+    )
+    assert fake_rasa.received == []
+
+
+async def test_the_length_limit_counts_the_cleaned_text(aiohttp_client, rasa_url, fake_rasa):
+    client = await aiohttp_client(create_app(Settings(rasa_url=rasa_url, max_message_length=20)))
+    status, _ = await post(client, {"session": SESSION, "message": "x" * 20 + "\u0000" * 10})
+    assert status == 200
+    assert fake_rasa.received == [{"sender": SESSION, "message": "x" * 20}]
+    status, body = await post(client, {"session": SESSION, "message": "x\u0000" * 21})
+    assert (status, body["message"]) == (
+        422,
+        "Meddelandet är för långt. Skriv högst 20 tecken och försök igen.",
+    )
+
+
+async def test_a_body_that_is_not_utf8_gets_a_friendly_400(client, fake_rasa):
+    body = b'{"session": "%s", "message": "\xff\xfe hej"}' % SESSION.encode()
+    status, answer = await post(client, body)
+    assert status == 400
+    assert answer["message"] == "Meddelandet kunde inte läsas. Ladda om sidan och försök igen."
+    assert fake_rasa.received == []
 
 
 async def test_a_huge_request_is_refused_before_it_is_read(client, fake_rasa):

@@ -1,0 +1,201 @@
+"""Rasa's REST channel with every request checked, and the text cleaned, before NLU.
+
+credentials.yml names `bot.nlp.channel.CleanRestInput`; its name is still "rest", so it
+answers at the same /webhooks/rest/webhook. Rasa's own RestInput passes whatever JSON it
+gets to the pipeline: a lone surrogate in the message made spaCy raise, one in the sender
+made the tracker store exit the server, and a body that is JSON but not an object made
+Sanic answer 500. Here a malformed request gets a 400, a message that cannot be read or is
+too long gets a friendly reply, and the text reaching NLU is what the web app would send.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import rasa.utils.endpoints
+import yaml
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from rasa.shared.constants import DEFAULT_SENDER_ID
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse, ResponseStream
+
+from bot.domain.text_input import Problem, check_message, clean_text
+from bot.runtime.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MESSAGES_FILE = Path(__file__).with_name("channel_messages.yml")
+# A message is at most MAX_MESSAGE_LENGTH characters, six bytes each when JSON-escaped;
+# a larger body is refused before it is parsed.
+MAX_BODY_BYTES = 64 * 1024
+# Rasa's SQL tracker store keeps the sender id in a VARCHAR(255).
+MAX_SENDER_LENGTH = 255
+
+
+@dataclass(frozen=True)
+class ChannelMessages:
+    """The channel's Swedish answers; see channel_messages.yml."""
+
+    bad_request: str
+    empty: str
+    unreadable: str
+    too_long: str
+    failed: str
+
+
+def load_messages(path: Path = MESSAGES_FILE) -> ChannelMessages:
+    """Read the channel's answers; a missing one fails when Rasa starts."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    names = [field.name for field in fields(ChannelMessages)]
+    missing = [name for name in names if not isinstance(data.get(name), str)]
+    if missing:
+        raise ValueError(f"{path}: missing {', '.join(missing)}")
+    return ChannelMessages(**{name: data[name] for name in names})
+
+
+class BadRequest(ValueError):
+    """The request is not a REST channel message; the reason names no content."""
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One checked request: who sent what, and why it is not passed on, if it is not."""
+
+    sender: str | None
+    text: str
+    problem: Problem | None
+    input_channel: str
+    metadata: dict[str, Any] | None
+
+
+def _is_clean_id(value: Any) -> bool:
+    # An id is stored and compared as given, so it is refused rather than cleaned: a
+    # cleaned id could be another visitor's.
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= MAX_SENDER_LENGTH
+        and clean_text(value) == value
+    )
+
+
+def _clean_json(value: Any) -> Any:
+    """Metadata with every string in it cleaned, keys included."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):
+        return [_clean_json(item) for item in value]
+    if isinstance(value, dict):
+        return {clean_text(key): _clean_json(item) for key, item in value.items()}
+    return value
+
+
+def read_request(body: bytes, max_length: int, default_channel: str) -> Incoming:
+    """Parse and check a REST channel request body; BadRequest if it is not one."""
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError) as error:
+        # ValueError covers invalid JSON and bytes that are not UTF-8.
+        raise BadRequest("the body is not JSON") from error
+    if not isinstance(data, dict):
+        raise BadRequest("the body is not a JSON object")
+    sender = data.get("sender")
+    if sender is not None and not _is_clean_id(sender):
+        raise BadRequest("the sender is not a short printable string")
+    if not isinstance(data.get("message"), str):
+        raise BadRequest("the message is not a string")
+    input_channel = data.get("input_channel") or default_channel
+    if not _is_clean_id(input_channel):
+        raise BadRequest("the input channel is not a short printable string")
+    metadata = data.get("metadata")
+    if metadata is not None and not isinstance(metadata, dict):
+        raise BadRequest("the metadata is not a JSON object")
+    try:
+        metadata = _clean_json(metadata)
+    except RecursionError as error:
+        raise BadRequest("the metadata is nested too deep") from error
+    checked = check_message(data["message"], max_length)
+    return Incoming(sender, checked.text, checked.problem, input_channel, metadata)
+
+
+class CleanRestInput(RestInput):
+    """The REST channel (POST /webhooks/rest/webhook), safe for any request body."""
+
+    def __init__(self, max_message_length: int, messages: ChannelMessages) -> None:
+        self.max_message_length = max_message_length
+        self.messages = messages
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> CleanRestInput:
+        """Built by Rasa at start from credentials.yml; the limit is MAX_MESSAGE_LENGTH."""
+        return cls(Settings.from_env().max_message_length, load_messages())
+
+    def refusal(self, problem: Problem) -> str:
+        """The reply to a message that is not passed on to the bot."""
+        return {
+            Problem.EMPTY: self.messages.empty,
+            Problem.UNREADABLE: self.messages.unreadable,
+            Problem.TOO_LONG: self.messages.too_long.format(max_length=self.max_message_length),
+        }[problem]
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """The routes of Rasa's RestInput, with the request checked first."""
+        # Rasa sets the URL prefix (/webhooks/rest) when it registers the channel.
+        webhook = Blueprint(f"custom_webhook_{type(self).__name__}")
+
+        @webhook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> ResponseStream | HTTPResponse:
+            if len(request.body) > MAX_BODY_BYTES:
+                return response.json({"message": self.refusal(Problem.TOO_LONG)}, status=413)
+            try:
+                incoming = read_request(request.body, self.max_message_length, self.name())
+            except BadRequest as error:
+                log.info("REST channel refused a request: %s", error)
+                return response.json({"message": self.messages.bad_request}, status=400)
+            if incoming.problem is not None:
+                recipient = incoming.sender or DEFAULT_SENDER_ID
+                reply = {"recipient_id": recipient, "text": self.refusal(incoming.problem)}
+                return response.json([reply])
+            args = (incoming.text, incoming.sender, incoming.input_channel, incoming.metadata)
+            if rasa.utils.endpoints.bool_arg(request, "stream", default=False):
+                return response.stream(
+                    self.stream_response(on_new_message, *args),
+                    content_type="text/event-stream",
+                )
+            return await self._answer(on_new_message, *args)
+
+        return webhook
+
+    async def _answer(
+        self,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        text: str,
+        sender: str | None,
+        input_channel: str,
+        metadata: dict[str, Any] | None,
+    ) -> HTTPResponse:
+        collector = CollectingOutputChannel()
+        message = UserMessage(
+            text, collector, sender, input_channel=input_channel, metadata=metadata
+        )
+        try:
+            await on_new_message(message)
+        except asyncio.CancelledError:
+            # Sanic's response timeout: Rasa's RestInput answers what it has so far.
+            log.error("REST channel: the bot took too long to answer")
+        except Exception:
+            # No message text in the log: it may hold personal data.
+            log.exception("REST channel: the bot failed to handle a message")
+            return response.json({"message": self.messages.failed}, status=500)
+        return response.json(collector.messages)
