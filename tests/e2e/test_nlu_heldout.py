@@ -17,9 +17,15 @@ from bot.runtime.settings import PROJECT_ROOT
 
 HELDOUT = PROJECT_ROOT / "tests" / "nlu" / "heldout.yml"
 UNCLEAR = PROJECT_ROOT / "tests" / "nlu" / "unclear.yml"
+OUT_OF_DOMAIN = PROJECT_ROOT / "tests" / "nlu" / "out_of_domain.yml"
 MIN_ACCURACY = 0.93
 MIN_MACRO_F1 = 0.93
 MAX_WRONG_ANSWERS = 0.03
+# Everyday requests, other agencies' errands, small talk and nonsense: the honest
+# out-of-scope answer or a request to rephrase, never a fact, a data action or the
+# hand-over to staff.
+MIN_OUT_OF_DOMAIN_HANDLED = 0.97
+OUT_OF_DOMAIN_ANSWERS = {"out_of_scope", "nlu_fallback"}
 
 
 def examples(path: Path) -> list[tuple[str, str]]:
@@ -73,3 +79,15 @@ def test_unclear_messages_get_a_request_to_rephrase(predict):
     texts = [text for text, _ in examples(UNCLEAR)]
     guesses = {t: p for t, p in zip(texts, predict(texts), strict=True) if p != "nlu_fallback"}
     assert not guesses, f"guessed a topic for unclear messages: {guesses}"
+
+
+def test_requests_outside_the_domain_get_the_out_of_scope_answer_or_a_rephrase(predict):
+    texts = [text for text, _ in examples(OUT_OF_DOMAIN)]
+    predicted = predict(texts)
+    misses = {t: p for t, p in zip(texts, predicted, strict=True) if p not in OUT_OF_DOMAIN_ANSWERS}
+    handled = 1 - len(misses) / len(texts)
+    listed = "\n".join(f"  {text!r} -> {intent}" for text, intent in sorted(misses.items()))
+    assert handled >= MIN_OUT_OF_DOMAIN_HANDLED, (
+        f"{handled:.1%} of {len(texts)} out-of-domain messages handled "
+        f"(minimum {MIN_OUT_OF_DOMAIN_HANDLED:.0%}); misses:\n{listed}"
+    )
