@@ -53,9 +53,7 @@ def stored_events(bot: LaunchConfig, sender: str) -> int:
     return count
 
 
-@pytest.mark.parametrize(
-    "message", ["ja", "nej", "vet inte", "avbryt", "varför frågar du?"]
-)
+@pytest.mark.parametrize("message", ["ja", "nej", "vet inte", "avbryt", "varför frågar du?"])
 def test_an_answer_when_nothing_was_asked_gets_what_the_bot_can_do(bot, message):
     sender = f"nothing-asked-{message}"
     text, buttons = ask(bot, sender, message)
