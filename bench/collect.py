@@ -12,6 +12,7 @@ from bench.figures import DEFAULT, OURS, BenchResults, FeatureRow, PipelineFigur
 from bench.machine import Machine
 from bench.metrics import (
     FALLBACK,
+    out_of_domain_scores,
     pairs_of,
     predicted_intent,
     predicted_topic,
@@ -22,6 +23,7 @@ from bench.prepare import RESPONSE_SELECTOR, Prepared, fallback_settings
 from bench.server import ServerResult
 from bench.settings import BenchSettings
 from bench.steps import Trained
+from bench.stories import StoryScores
 from bench.variants import load_config
 from bot.runtime.settings import PROJECT_ROOT
 
@@ -41,6 +43,8 @@ class Measured:
     variants: dict[str, Trained] = field(default_factory=dict)
     cross_validations: dict[str, CrossValidation | None] = field(default_factory=dict)
     predictions: Predictions = field(default_factory=dict)
+    # The out-of-context stories by pipeline: (with the stories' intents, with --e2e).
+    stories: dict[str, tuple[StoryScores | None, StoryScores | None]] = field(default_factory=dict)
 
 
 def relative(path: Path) -> str:
@@ -66,6 +70,7 @@ def collect(
 ) -> BenchResults:
     """Score the predictions and gather everything the reports show."""
     heldout, unclear = settings.heldout.stem, settings.unclear.stem
+    ood = settings.out_of_domain.stem
     predictions = measured.predictions
     pipelines = {
         name: PipelineFigures(
@@ -76,6 +81,9 @@ def collect(
             heldout=score(pairs_of(predictions[name][heldout])),
             unclear_fallback=_fallback_share(predictions[name].get(unclear, [])),
             cross_validation=measured.cross_validations.get(name),
+            out_of_domain=out_of_domain_scores(predictions[name].get(ood, [])),
+            out_of_context=measured.stories.get(name, (None, None))[0],
+            out_of_context_e2e=measured.stories.get(name, (None, None))[1],
         )
         for name, config in ((OURS, source.our_config), (DEFAULT, source.default_config))
     }
@@ -84,10 +92,20 @@ def collect(
         label = predicted_topic if name == RESPONSE_SELECTOR else predicted_intent
         scores = score(pairs_of(predictions[name][heldout], label))
         seconds = measured.variants[name].seconds if name in measured.variants else None
-        features.append(FeatureRow(name, prepared.changes[name], scores, seconds))
+        features.append(
+            FeatureRow(
+                name,
+                prepared.changes[name],
+                scores,
+                seconds,
+                out_of_domain=out_of_domain_scores(predictions[name].get(ood, []), label),
+                unclear_fallback=_fallback_share(predictions[name].get(unclear, [])),
+            )
+        )
     threshold, ambiguity = fallback_settings(load_config(settings.our_config))
     ours_heldout = predictions[OURS][heldout]
     ours_unclear = predictions[OURS].get(unclear, [])
+    ours_ood = predictions[OURS].get(ood, [])
     return BenchResults(
         machine=measured.machine,
         quick=settings.quick,
@@ -97,9 +115,12 @@ def collect(
         contention_steps=dict(measured.contention.steps),
         pipelines=pipelines,
         features=features,
-        sweep=[sweep_row(ours_heldout, ours_unclear, t, ambiguity) for t in settings.thresholds],
+        sweep=[
+            sweep_row(ours_heldout, ours_unclear, t, ambiguity, ours_ood)
+            for t in settings.thresholds
+        ],
         ambiguity_sweep=[
-            sweep_row(ours_heldout, ours_unclear, threshold, a)
+            sweep_row(ours_heldout, ours_unclear, threshold, a, ours_ood)
             for a in settings.ambiguity_thresholds
         ],
         configured_threshold=threshold,
@@ -109,4 +130,7 @@ def collect(
         messages_per_level=settings.messages_per_level,
         conversation_length=settings.conversation_length,
         folds=settings.folds,
+        out_of_domain_examples=len(ours_ood),
+        out_of_context_stories=relative(source.out_of_context_stories),
+        out_of_context_present=settings.out_of_context_stories.exists(),
     )

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from bench.crossval import CrossValidation
 from bench.load import LoadResult
 from bench.machine import Machine
-from bench.metrics import IntentScores, SweepRow
+from bench.metrics import IntentScores, OutOfDomainScores, SweepRow
 from bench.server import ServerResult
 from bench.steps import Trained
+from bench.stories import StoryScores
 
 OURS = "ours"
 DEFAULT = "default"
@@ -20,6 +21,8 @@ FIRST_ANSWER_LIMIT = 30.0
 THROUGHPUT_FACTOR = 2.0
 P95_FACTOR = 0.5
 TARGET_CONCURRENCY = 20
+# Issue 11: messages outside the domain get out_of_scope or a request to rephrase.
+OUT_OF_DOMAIN_TARGET = 0.97
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,11 @@ class PipelineFigures:
     heldout: IntentScores
     unclear_fallback: float | None
     cross_validation: CrossValidation | None
+    out_of_domain: OutOfDomainScores | None = None
+    # The out-of-context stories with the intents they give, and with the model reading
+    # each message (`--e2e`); None when the story file is not there.
+    out_of_context: StoryScores | None = None
+    out_of_context_e2e: StoryScores | None = None
 
     def level(self, concurrency: int) -> LoadResult | None:
         """The load-test result at one concurrency level, if it ran."""
@@ -47,6 +55,8 @@ class FeatureRow:
     change: str
     scores: IntentScores
     training_seconds: float | None
+    out_of_domain: OutOfDomainScores | None = None
+    unclear_fallback: float | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +81,10 @@ class BenchResults:
     messages_per_level: int
     conversation_length: int
     folds: int
+    out_of_domain_examples: int = 0
+    # The out-of-context story file as shown in reports, and whether it was there.
+    out_of_context_stories: str = ""
+    out_of_context_present: bool = False
 
 
 @dataclass(frozen=True)
@@ -114,6 +128,16 @@ def targets(results: BenchResults) -> list[Target]:
             ours.heldout.accuracy >= default.heldout.accuracy,
         )
     )
+    if ours.out_of_domain:
+        checks.append(
+            Target(
+                f"out-of-domain messages answered out_of_scope or asked to rephrase ≥ "
+                f"{OUT_OF_DOMAIN_TARGET:.0%}",
+                f"{ours.out_of_domain.handled:.1%} of {ours.out_of_domain.examples}, "
+                f"{len(ours.out_of_domain.misses)} missed",
+                ours.out_of_domain.handled >= OUT_OF_DOMAIN_TARGET,
+            )
+        )
     peak = max(ours.server.memory_after_load.peak, ours.server.memory_after_load.rss)
     checks.append(
         Target(

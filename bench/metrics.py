@@ -11,6 +11,8 @@ from bench.variants import RETRIEVAL_INTENT, topic_of
 
 FALLBACK = "nlu_fallback"
 OUT_OF_SCOPE = "out_of_scope"
+# What a message outside the domain must get: the honest answer or a request to rephrase.
+OUT_OF_DOMAIN_ANSWERS = (OUT_OF_SCOPE, FALLBACK)
 Prediction = dict[str, Any]
 
 
@@ -48,6 +50,37 @@ def score(pairs: Sequence[tuple[str, str]]) -> IntentScores:
         macro_f1=macro_f1(pairs),
         fallback_rate=fallbacks / n,
         wrong_rate=(n - right - fallbacks) / n,
+    )
+
+
+@dataclass(frozen=True)
+class OutOfDomainScores:
+    """How a model handles messages outside the domain (tests/nlu/out_of_domain.yml)."""
+
+    examples: int
+    handled: float
+    out_of_scope: float
+    fallback: float
+    # (text, intent the bot would act on) for every message not handled, in file order.
+    misses: tuple[tuple[str, str], ...]
+
+
+def out_of_domain_scores(
+    predictions: Sequence[Prediction],
+    label: Callable[[Prediction], str] | None = None,
+) -> OutOfDomainScores | None:
+    """Share of out-of-domain messages that get out_of_scope or nlu_fallback, and the misses."""
+    if not predictions:
+        return None
+    label = label or predicted_intent
+    intents = [(p["text"], label(p)) for p in predictions]
+    n = len(intents)
+    return OutOfDomainScores(
+        examples=n,
+        handled=sum(i in OUT_OF_DOMAIN_ANSWERS for _, i in intents) / n,
+        out_of_scope=sum(i == OUT_OF_SCOPE for _, i in intents) / n,
+        fallback=sum(i == FALLBACK for _, i in intents) / n,
+        misses=tuple((t, i) for t, i in intents if i not in OUT_OF_DOMAIN_ANSWERS),
     )
 
 
@@ -108,6 +141,8 @@ class SweepRow:
     oos_out_of_scope: float
     oos_topic: float
     unclear_fallback: float
+    # Out-of-domain messages that get out_of_scope or nlu_fallback (nan without the set).
+    ood_handled: float = math.nan
 
 
 def _rate(flags: Sequence[bool]) -> float:
@@ -119,8 +154,9 @@ def sweep_row(
     unclear: Sequence[Prediction],
     threshold: float,
     ambiguity: float,
+    out_of_domain: Sequence[Prediction] = (),
 ) -> SweepRow:
-    """Held-out and unclear-set outcomes at one threshold and ambiguity threshold."""
+    """Held-out, unclear and out-of-domain outcomes at one threshold and ambiguity threshold."""
     pairs = [(p["gold"], with_fallback(p, threshold, ambiguity)) for p in heldout]
     in_scope = [(g, q) for g, q in pairs if g != OUT_OF_SCOPE]
     answered = [(g, q) for g, q in in_scope if q != FALLBACK]
@@ -139,6 +175,9 @@ def sweep_row(
         oos_topic=_rate([q not in (FALLBACK, OUT_OF_SCOPE) for q in oos]),
         unclear_fallback=_rate(
             [with_fallback(p, threshold, ambiguity) == FALLBACK for p in unclear]
+        ),
+        ood_handled=_rate(
+            [with_fallback(p, threshold, ambiguity) in OUT_OF_DOMAIN_ANSWERS for p in out_of_domain]
         ),
     )
 

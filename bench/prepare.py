@@ -64,6 +64,8 @@ def prepare(settings: BenchSettings, spacy_model: Path) -> Prepared:
         "no_lemma": (without_lemmas, "word counts on surface forms (`use_lemma: false`)"),
         "no_char": (without_char_ngrams, "no character n-gram featurizer"),
         "char_1_4": (char_ngram_range(1, 4), f"char n-grams 1–4 instead of {char_range(ours)}"),
+        # config.yml had 2–5 until issue 11; this row shows what 3–5 changed.
+        "char_2_5": (char_ngram_range(2, 5), f"char n-grams 2–5 instead of {char_range(ours)}"),
         "no_word_bigrams": (without_word_bigrams, "single words only, no pairs of words"),
         "rasa_lr": (
             with_rasas_logistic_regression,

@@ -34,6 +34,7 @@ from bench.server import bench_ports, measure_server
 from bench.settings import RASA_ENV, BenchError, BenchSettings
 from bench.snapshot import snapshot_dir, take_snapshot
 from bench.steps import Trained
+from bench.stories import run_stories
 
 # Above this share of the CPU taken by other processes, a timed step is announced as such.
 QUIET_LIMIT = 0.15
@@ -113,8 +114,32 @@ def accuracy_steps(settings: BenchSettings, prepared: Prepared, measured: Measur
             )
     console.say("parsing the held-out sets with every model")
     models = {name: t.model for name, t in {**measured.trained, **measured.variants}.items()}
-    datasets = [settings.heldout] + ([settings.unclear] if settings.unclear.exists() else [])
+    optional = [settings.unclear, settings.out_of_domain]
+    datasets = [settings.heldout] + [path for path in optional if path.exists()]
     measured.predictions = steps.parse_sets(settings, models, datasets)
+    story_steps(settings, measured)
+
+
+def story_steps(settings: BenchSettings, measured: Measured) -> None:
+    """Run the out-of-context stories with each full model, as written and with --e2e."""
+    stories = settings.out_of_context_stories
+    if not stories.exists():
+        console.say(f"{stories.name} is not present; no out-of-context figures")
+        return
+    console.say(f"running {stories.name} with both models")
+    jobs: dict[str, Callable[[], Any]] = {}
+    for name in (OURS, DEFAULT):
+        model = measured.trained[name].model
+        for e2e in (False, True):
+            jobs[f"{name} stories e2e={e2e}"] = partial(
+                run_stories, settings, model, stories, name, e2e
+            )
+    results = run_jobs(jobs, workers=2)
+    for name in (OURS, DEFAULT):
+        measured.stories[name] = (
+            results[f"{name} stories e2e=False"],
+            results[f"{name} stories e2e=True"],
+        )
 
 
 def _train_variant(settings: BenchSettings, prepared: Prepared, name: str) -> Trained:

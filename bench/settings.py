@@ -9,6 +9,9 @@ from pathlib import Path
 from bot.runtime.settings import PROJECT_ROOT
 
 BENCH_DIR = PROJECT_ROOT / "bench"
+# Conversations where a message does not fit the question the bot asked (issue 11); the
+# report says "not present" until the file exists.
+OUT_OF_CONTEXT_STORIES = PROJECT_ROOT / "tests" / "e2e" / "test_out_of_context.yml"
 
 # The Makefile exports these for every Rasa command; subprocesses get them too.
 RASA_ENV = {
@@ -48,6 +51,9 @@ class BenchSettings:
     heldout: Path = PROJECT_ROOT / "tests" / "nlu" / "heldout.yml"
     # Messages with no answerable question; the fallback should catch them (optional).
     unclear: Path = PROJECT_ROOT / "tests" / "nlu" / "unclear.yml"
+    # Everyday requests, other agencies' errands, small talk, nonsense (optional).
+    out_of_domain: Path = PROJECT_ROOT / "tests" / "nlu" / "out_of_domain.yml"
+    out_of_context_stories: Path = OUT_OF_CONTEXT_STORIES
     domain: Path = PROJECT_ROOT / "domain.yml"
     work_dir: Path = BENCH_DIR / "work"
     results_dir: Path = BENCH_DIR / "results"

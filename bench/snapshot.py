@@ -16,6 +16,8 @@ INPUT_FIELDS = (
     "training_data",
     "heldout",
     "unclear",
+    "out_of_domain",
+    "out_of_context_stories",
 )
 
 
@@ -32,6 +34,7 @@ def take_snapshot(settings: BenchSettings) -> BenchSettings:
     copies: dict[str, Path] = {}
     for name in INPUT_FIELDS:
         source: Path = getattr(settings, name)
+        # The file's own name is kept: `rasa test core --e2e` reads only test_*.yml.
         target = root / name / source.name
         target.parent.mkdir(parents=True)
         if source.is_dir():

@@ -7,6 +7,7 @@ import pytest
 from bench.metrics import (
     FALLBACK,
     macro_f1,
+    out_of_domain_scores,
     pairs_of,
     percentile,
     predicted_topic,
@@ -95,3 +96,31 @@ def test_the_selectors_pick_is_ignored_when_the_intent_is_not_the_retrieval_inte
 def test_percentiles_interpolate_like_numpy():
     assert percentile([1.0, 2.0, 3.0, 4.0], 50) == 2.5
     assert percentile([1.0, 2.0, 3.0, 4.0], 95) == pytest.approx(3.85)
+
+
+def test_out_of_domain_messages_count_as_handled_with_out_of_scope_or_a_fallback():
+    predictions = [
+        parsed("out_of_scope", [("out_of_scope", 0.9), ("stop", 0.05)]),
+        parsed("out_of_scope", [("stop", 0.3), ("out_of_scope", 0.2)]),
+        parsed("out_of_scope", [("delete_my_data", 0.6), ("out_of_scope", 0.3)]),
+        parsed("out_of_scope", [("films", 0.7), ("out_of_scope", 0.2)]),
+    ]
+    predictions[2]["text"], predictions[3]["text"] = "glöm det", "pausa filmen"
+    scores = out_of_domain_scores(predictions)
+    assert scores.examples == 4
+    assert (scores.handled, scores.out_of_scope, scores.fallback) == (0.5, 0.25, 0.25)
+    assert scores.misses == (("glöm det", "delete_my_data"), ("pausa filmen", "films"))
+
+
+def test_no_out_of_domain_set_gives_no_out_of_domain_figures():
+    assert out_of_domain_scores([]) is None
+
+
+def test_the_sweep_counts_out_of_domain_messages_handled_at_each_threshold():
+    ood = [
+        parsed("out_of_scope", [("stop", 0.45), ("out_of_scope", 0.4)]),
+        parsed("out_of_scope", [("out_of_scope", 0.8), ("stop", 0.1)]),
+    ]
+    heldout = [parsed("greet", [("greet", 0.9), ("thank", 0.05)])]
+    assert sweep_row(heldout, [], 0.4, 0.0, ood).ood_handled == 0.5
+    assert sweep_row(heldout, [], 0.5, 0.0, ood).ood_handled == 1.0
