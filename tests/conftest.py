@@ -25,10 +25,12 @@ from bot.storage.migrate import upgrade
 # prefixes of the project's own, including those of settings still to come.
 READ_OUTSIDE_SETTINGS = frozenset(
     {"RASA_TOKEN", "LOG_LEVEL", "SANIC_HOST", "ACTION_SERVER_SANIC_WORKERS"}
+    # Rasa's own: the SQL tracker store's pool and schema, the lock store's ticket lifetime.
+    | {"SQL_POOL_SIZE", "SQL_MAX_OVERFLOW", "POSTGRESQL_SCHEMA", "TICKET_LOCK_LIFETIME"}
 )
 PROJECT_PREFIXES = (
     "ASF_", "SMTP_", "MAIL_", "WEB_", "RASA_URL", "RASA_HOST", "RASA_TIMEOUT", "ACTION_",
-    "INSIGHT_", "REDIS_", "RATE_LIMIT_", "STAFF_", "DATABASE_",
+    "INSIGHT_", "REDIS_", "RATE_LIMIT_", "STAFF_", "DATABASE_", "TRACKER_STORE_",
 )  # fmt: skip
 
 
