@@ -132,3 +132,16 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             session.commit()
         log.info("Deleted a conversation on the visitor's request (%d events)", deleted)
         return deleted
+
+
+def create_tables(url: str) -> None:
+    """Create Rasa's events table at `url` if it is missing (as the store itself would).
+
+    Run once before replicas start: several Rasa servers creating it at the same moment
+    on PostgreSQL would race, and one of them would fail to start.
+    """
+    engine = sa.create_engine(url, future=True)
+    try:
+        SQLTrackerStore.Base.metadata.create_all(engine)
+    finally:
+        engine.dispose()

@@ -32,6 +32,67 @@ def _run(args: argparse.Namespace) -> int:
     return run(config)
 
 
+def _cluster(args: argparse.Namespace) -> int:
+    from bot.runtime import cluster
+    from bot.runtime.settings import Settings, SettingsError
+
+    try:
+        Settings.from_env()
+        replicas = cluster.Replicas(args.rasa, args.actions, args.web, args.mail_workers)
+    except (SettingsError, ValueError) as error:
+        print(f"ASF-hjälpen cannot start: {error}", file=sys.stderr)
+        return 1
+    if _check_content(args, quiet=True):
+        return 1
+    options: dict[str, Any] = {
+        "replicas": replicas,
+        "web_port": args.web_port,
+        "web_host": args.web_host,
+        "model": args.model,
+        "var_dir": args.var_dir,
+        "log_dir": args.log_dir,
+    }
+    if os.environ.get("RASA_TOKEN"):
+        options["token"] = os.environ["RASA_TOKEN"]
+    if os.environ.get("ACTION_SERVER_TOKEN"):
+        options["action_token"] = os.environ["ACTION_SERVER_TOKEN"]
+    return cluster.run(cluster.from_environment(os.environ, **options))
+
+
+def _haproxy_config(args: argparse.Namespace) -> int:
+    from bot.runtime.cluster import haproxy_config
+
+    print(
+        haproxy_config(
+            web_bind=args.web_bind,
+            rasa_bind=args.rasa_bind,
+            action_bind=args.action_bind,
+            web_servers=args.web,
+            rasa_servers=args.rasa,
+            action_servers=args.actions,
+        ),
+        end="",
+    )
+    return 0
+
+
+def _endpoints(args: argparse.Namespace) -> int:
+    from bot.runtime.launcher import render_endpoints, write_private
+    from bot.runtime.settings import Settings, SettingsError
+
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"Cannot write the endpoints: {error}", file=sys.stderr)
+        return 1
+    if not settings.action_server_token:
+        print("Cannot write the endpoints: ACTION_SERVER_TOKEN is not set", file=sys.stderr)
+        return 1
+    endpoints = render_endpoints(args.action_url, settings.action_server_token, settings)
+    print(f"Wrote {write_private(endpoints, args.out)}")
+    return 0
+
+
 def _launch_options(
     args: argparse.Namespace, settings: Settings, environ: Mapping[str, str]
 ) -> dict[str, Any]:
@@ -274,6 +335,62 @@ def parser() -> argparse.ArgumentParser:
         "--log-dir", type=Path, default=None, help="write each server's log to DIR/<server>.log"
     )
     run.set_defaults(handler=_run)
+
+    cluster = commands.add_parser(
+        "cluster",
+        help="run replicas behind HAProxy on PostgreSQL and Redis, on this machine",
+        description="HAProxy in front of Rasa, action-server and web-app replicas, and mail "
+        "workers, all on PostgreSQL (DATABASE_URL, TRACKER_STORE_URL) and Redis (REDIS_URL); "
+        "unset, they are the local ones (postgresql://postgres@127.0.0.1:5432/asf, "
+        "redis://127.0.0.1:6379/0).",
+    )
+    for option, what in (
+        ("--rasa", "Rasa servers"),
+        ("--actions", "action servers"),
+        ("--web", "web apps"),
+        ("--mail-workers", "mail workers"),
+    ):
+        cluster.add_argument(option, type=int, default=2, help=f"number of {what} (2)")
+    cluster.add_argument("--web-port", type=int, default=8080, help="HAProxy's web port (8080)")
+    cluster.add_argument(
+        "--web-host", default="127.0.0.1", help="address HAProxy's web frontend listens on"
+    )
+    cluster.add_argument("--model", type=Path, default=defaults.model)
+    cluster.add_argument("--var-dir", type=Path, default=defaults.var_dir / "cluster")
+    cluster.add_argument(
+        "--log-dir", type=Path, default=None, help="write each server's log to DIR/<server>.log"
+    )
+    cluster.set_defaults(handler=_cluster)
+
+    haproxy = commands.add_parser(
+        "haproxy-config",
+        help="print HAProxy's configuration for replicas on several machines",
+        description="Render deploy/haproxy.cfg.template: give each replica as HOST:PORT.",
+    )
+    haproxy.add_argument("--web-bind", default="*:8080", help="visitors' side (*:8080)")
+    haproxy.add_argument("--rasa-bind", default="127.0.0.1:5005", help="private (127.0.0.1:5005)")
+    haproxy.add_argument("--action-bind", default="127.0.0.1:5055", help="private (127.0.0.1:5055)")
+    for option, what in (
+        ("--web", "web app"),
+        ("--rasa", "Rasa server"),
+        ("--actions", "action server"),
+    ):
+        haproxy.add_argument(
+            option, action="append", required=True, metavar="HOST:PORT", help=f"a {what} (repeat)"
+        )
+    haproxy.set_defaults(handler=_haproxy_config)
+
+    endpoints = commands.add_parser(
+        "endpoints",
+        help="write a Rasa server's endpoints file from the environment (several machines)",
+        description="The action server at --action-url with ACTION_SERVER_TOKEN, the tracker "
+        "store TRACKER_STORE_URL names, the lock store of REDIS_URL; readable by its user only.",
+    )
+    endpoints.add_argument(
+        "--action-url", required=True, help="the action servers' HAProxy, e.g. http://10.0.0.2:5055"
+    )
+    endpoints.add_argument("--out", type=Path, required=True, help="where to write it")
+    endpoints.set_defaults(handler=_endpoints)
 
     chat = commands.add_parser("chat", help="chat with a running bot in the terminal")
     chat.add_argument("--url", default=defaults.rasa_url)
