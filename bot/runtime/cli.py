@@ -70,6 +70,7 @@ def _haproxy_config(args: argparse.Namespace) -> int:
             web_servers=args.web,
             rasa_servers=args.rasa,
             action_servers=args.actions,
+            stats_socket=args.stats_socket,
         ),
         end="",
     )

@@ -12,13 +12,16 @@ an install on several machines (README, "Running on several machines").
 
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 import signal
+import socket
 import string
 import sys
-import time
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,7 +37,7 @@ from bot.runtime.launcher import (
     _get,
     listening,
     mail_commands,
-    rasa_pool_environment,
+    rasa_environment,
     rasa_ready,
     write_endpoints,
 )
@@ -107,6 +110,11 @@ class ClusterConfig:
                 raise ValueError(f"{name} needs one port per replica ({count})")
 
     @property
+    def stats_socket(self) -> Path:
+        """HAProxy's stats socket: each replica's state and the requests it took."""
+        return self.var_dir / "haproxy.sock"
+
+    @property
     def web_url(self) -> str:
         """Where visitors reach the bot: HAProxy's web frontend."""
         host = "localhost" if self.web_host in ("127.0.0.1", "0.0.0.0", "") else self.web_host
@@ -159,6 +167,7 @@ def haproxy_config(
     web_servers: list[str],
     rasa_servers: list[str],
     action_servers: list[str],
+    stats_socket: str = "/run/haproxy/asf-hjalpen.sock",
     template: Path = HAPROXY_TEMPLATE,
 ) -> str:
     """Render deploy/haproxy.cfg.template for the given addresses (host:port each)."""
@@ -173,6 +182,7 @@ def haproxy_config(
         web_bind=web_bind,
         rasa_bind=rasa_bind,
         action_bind=action_bind,
+        stats_socket=stats_socket,
         web_servers=lines("web", web_servers),
         rasa_servers=lines("rasa", rasa_servers),
         action_servers=lines("actions", action_servers),
@@ -197,11 +207,25 @@ def write_haproxy_config(config: ClusterConfig) -> Path:
         web_servers=[f"{loopback}:{port}" for port in config.web_ports or ()],
         rasa_servers=[f"{loopback}:{port}" for port in config.rasa_ports or ()],
         action_servers=[f"{loopback}:{port}" for port in config.action_ports or ()],
+        stats_socket=str(config.stats_socket),
     )
     config.var_dir.mkdir(parents=True, exist_ok=True)
     path = config.var_dir / "haproxy.cfg"
     path.write_text(rendered, encoding="utf-8")
     return path
+
+
+def haproxy_stats(socket_path: Path) -> list[dict[str, str]]:
+    """Return HAProxy's `show stat` rows (one per frontend, backend and server)."""
+    with socket.socket(socket.AF_UNIX) as connection:
+        connection.settimeout(5)
+        connection.connect(str(socket_path))
+        connection.sendall(b"show stat\n")
+        chunks = []
+        while chunk := connection.recv(65536):
+            chunks.append(chunk)
+    lines = b"".join(chunks).decode("utf-8").lstrip("# ").splitlines()
+    return list(csv.DictReader(line for line in lines if line))
 
 
 def _rasa_answers(port: int, token: str) -> bool:
@@ -241,7 +265,7 @@ def cluster_servers(config: ClusterConfig, endpoints: Path, haproxy_cfg: Path) -
                 "--logging-config-file", str(LOGGING_CONFIG),
             ],
             ready=lambda port=port: _rasa_answers(port, config.token),
-            environment={**shared, **rasa_pool_environment()},
+            environment={**shared, **rasa_environment()},
         )  # fmt: skip
     for number, port in enumerate(config.web_ports or (), start=1):
         servers[f"web app {number}"] = Server(
@@ -364,39 +388,58 @@ def how_to_talk(config: ClusterConfig, mail_sink: bool) -> str:
     )
 
 
+@contextmanager
+def running_cluster(
+    config: ClusterConfig, stop: threading.Event | None = None
+) -> Iterator[Supervisor]:
+    """Start the cluster, yield its supervisor once every server answers, then stop it all.
+
+    Setting `stop` (from a signal handler) while it starts makes it give up waiting.
+    """
+    check_stores(config)
+    prepare_databases(config)
+    settings = Settings.from_env({**os.environ, **config.environment()})
+    endpoints = write_endpoints(config.launch_config(), settings)
+    supervisor = Supervisor(
+        config.launch_config(), cluster_servers(config, endpoints, write_haproxy_config(config))
+    )
+    watcher = threading.Thread(target=_forward_stop, args=(stop, supervisor), daemon=True)
+    watcher.start()
+    try:
+        supervisor.start()
+        if supervisor.stop_requested:
+            raise LaunchError("stopped while starting")
+        yield supervisor
+    finally:
+        supervisor.stop()
+
+
+def _forward_stop(stop: threading.Event | None, supervisor: Supervisor) -> None:
+    """Tell the supervisor to stop waiting once `stop` is set."""
+    if stop is not None:
+        stop.wait()
+        supervisor.stop_requested = True
+
+
 def run(config: ClusterConfig) -> int:
     """Start the cluster, print how to reach it and supervise it until Ctrl-C."""
-    launch = config.launch_config()
-    supervisor: Supervisor | None = None
+    stop = threading.Event()
 
     def request_stop(signum: int, frame: object) -> None:
-        if supervisor is not None:
-            supervisor.stop_requested = True
+        stop.set()
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     try:
-        check_stores(config)
-        prepare_databases(config)
-        settings = Settings.from_env({**os.environ, **config.environment()})
-        endpoints = write_endpoints(launch, settings)
-        mail_sink = settings.smtp_host is None
-        supervisor = Supervisor(
-            launch, cluster_servers(config, endpoints, write_haproxy_config(config))
-        )
-        supervisor.start()
-        if not supervisor.stop_requested:
-            print(how_to_talk(config, mail_sink), flush=True)
-        while not supervisor.stop_requested:
-            supervisor.watch()
-            time.sleep(0.5)
-        print("Stopping ASF-hjälpen ...", flush=True)
+        with running_cluster(config, stop) as supervisor:
+            print(how_to_talk(config, Settings.from_env().smtp_host is None), flush=True)
+            while not stop.is_set():
+                supervisor.watch()
+                stop.wait(0.5)
+            print("Stopping ASF-hjälpen ...", flush=True)
         return 0
     except LaunchError as error:
-        if supervisor is not None and supervisor.stop_requested:
+        if stop.is_set():
             return 0
         print(f"ASF-hjälpen could not run: {error}", file=sys.stderr, flush=True)
         return 1
-    finally:
-        if supervisor is not None:
-            supervisor.stop()

@@ -38,10 +38,19 @@ ACTION_SECRET_HEADER = "Authorization"
 # Rasa's lock store when replicas share Redis: tickets issued atomically (RasaHQ/rasa#9213).
 ATOMIC_LOCK_STORE = "bot.nlp.lock_store.AtomicRedisLockStore"
 
-# Rasa's SQL tracker store opens up to SQL_POOL_SIZE + SQL_MAX_OVERFLOW connections per
-# process (50 + 100 by default): too many for replicas sharing one PostgreSQL. These
-# apply unless the environment sets them (README, "Running on several machines").
-RASA_POOL_ENV = {"SQL_POOL_SIZE": "5", "SQL_MAX_OVERFLOW": "5"}
+# What the Rasa server reads beyond its command line, unless the environment sets it:
+RASA_ENV = {
+    # Its SQL tracker store opens up to SQL_POOL_SIZE + SQL_MAX_OVERFLOW connections per
+    # process (50 + 100 by default): too many for replicas sharing one PostgreSQL
+    # (README, "Running on several machines").
+    "SQL_POOL_SIZE": "5",
+    "SQL_MAX_OVERFLOW": "5",
+    # How long a message may hold its conversation's lock (Rasa: 60 s). A replica that
+    # dies mid-message holds it until then, and the visitor's next message waits: 20 s
+    # keeps that wait inside the web app's (RASA_TIMEOUT, 30 s) and is still far more
+    # than any message takes.
+    "TICKET_LOCK_LIFETIME": "20",
+}
 
 # The Rasa server's logging configuration: it installs log redaction (bot/runtime/log_redaction.py).
 LOGGING_CONFIG = PROJECT_ROOT / "bot" / "runtime" / "rasa_logging.yml"
@@ -268,7 +277,7 @@ def bot_servers(config: LaunchConfig, endpoints: Path) -> dict[str, Server]:
     environments: dict[str, Mapping[str, str]] = {
         # The secret goes by environment, never on a command line (which `ps` shows).
         "action server": {"ACTION_SERVER_TOKEN": config.action_token},
-        "Rasa server": rasa_pool_environment(),
+        "Rasa server": rasa_environment(),
     }
     return {
         name: Server(command, checks.get(name, _always), environments.get(name, {}))
@@ -276,10 +285,10 @@ def bot_servers(config: LaunchConfig, endpoints: Path) -> dict[str, Server]:
     }
 
 
-def rasa_pool_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Return the Rasa server's pool sizes: the environment's, else RASA_POOL_ENV."""
+def rasa_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Return the Rasa server's pool sizes and lock lifetime: the environment's, else RASA_ENV."""
     environ = os.environ if environ is None else environ
-    return {name: environ.get(name) or value for name, value in RASA_POOL_ENV.items()}
+    return {name: environ.get(name) or value for name, value in RASA_ENV.items()}
 
 
 def _exit_status(code: int) -> str:
@@ -423,6 +432,10 @@ class Supervisor:
             f"the {name} stopped unexpectedly ({_exit_status(process.returncode)}); "
             f"starting it again in {delay:g} s"
         )
+
+    def settled(self) -> bool:
+        """Return True when no server is waiting to start again or to answer again."""
+        return not self._restart_at and not self._returning
 
     def stop(self, timeout: float = 15.0) -> None:
         """Stop every server: SIGTERM to its process group, SIGKILL after `timeout`."""

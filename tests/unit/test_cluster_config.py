@@ -86,10 +86,9 @@ def test_haproxy_accepts_the_rendered_configuration(tmp_path):
 
 def test_haproxy_config_prints_a_configuration_for_several_machines(tmp_path, capsys):
     binary = haproxy()
-    args = cli.parser().parse_args(
-        ["haproxy-config", "--web", "10.0.0.21:8080", "--web", "10.0.0.22:8080"]
-        + ["--rasa", "10.0.0.21:5005", "--actions", "10.0.0.21:5055"]
-    )
+    command = "haproxy-config --web 10.0.0.21:8080 --web 10.0.0.22:8080"
+    command += " --rasa 10.0.0.21:5005 --actions 10.0.0.21:5055"
+    args = cli.parser().parse_args([*command.split(), "--stats-socket", str(tmp_path / "s.sock")])
     assert args.handler(args) == 0
     path = tmp_path / "haproxy.cfg"
     path.write_text(capsys.readouterr().out, encoding="utf-8")
