@@ -150,7 +150,13 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     from bot.runtime.settings import Settings
     from bot.storage.migrate import upgrade
 
-    upgrade(Settings.from_env().database_url)
+    settings = Settings.from_env()
+    upgrade(settings.database_url)
+    if settings.tracker_store_url:
+        # Rasa's own table, created once here rather than by replicas starting together.
+        from bot.nlp.tracker_store import create_tables
+
+        create_tables(settings.tracker_store_url)
     return 0
 
 
@@ -402,7 +408,11 @@ def parser() -> argparse.ArgumentParser:
     )
     check.set_defaults(handler=_check_content)
 
-    db = commands.add_parser("db-upgrade", help="create or upgrade the app database's schema")
+    db = commands.add_parser(
+        "db-upgrade",
+        help="create or upgrade the app database's schema (and Rasa's events table in "
+        "TRACKER_STORE_URL)",
+    )
     db.set_defaults(handler=_db_upgrade)
 
     stats = commands.add_parser(
