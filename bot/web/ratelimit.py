@@ -1,6 +1,8 @@
 """Per-conversation rate limiting: a token bucket for each session id.
 
-Pure Python with an injectable clock, so tests can move time by hand.
+Pure Python with an injectable clock, so tests can move time by hand. Awaited
+(`await limiter.check(session)`), so that a limiter that asks another process can
+stand in for it.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -16,6 +19,21 @@ class Decision:
 
     allowed: bool
     retry_after: float = 0.0
+
+
+class Limiter(Protocol):
+    """What the chat handler asks before it passes a message on."""
+
+    async def check(self, key: str) -> Decision:
+        """Take one token from `key`'s bucket if there is one."""
+        ...
+
+
+def _refill_rate(burst: int, per_minute: float) -> float:
+    """Return the refill rate in tokens a second, refusing limits that make no sense."""
+    if burst < 1 or per_minute <= 0:
+        raise ValueError("burst must be at least 1 and per_minute greater than zero")
+    return per_minute / 60.0
 
 
 @dataclass
@@ -34,16 +52,14 @@ class RateLimiter:
         clock: Callable[[], float] = time.monotonic,
         max_keys: int = 10_000,
     ) -> None:
-        if burst < 1 or per_minute <= 0:
-            raise ValueError("burst must be at least 1 and per_minute greater than zero")
+        self._rate = _refill_rate(burst, per_minute)
         self._burst = float(burst)
-        self._rate = per_minute / 60.0
         self._clock = clock
         # Session ids are chosen by browsers; bound the memory a flood of new ids can take.
         self._max_keys = max_keys
         self._buckets: dict[str, _Bucket] = {}
 
-    def check(self, key: str) -> Decision:
+    async def check(self, key: str) -> Decision:
         """Take one token from `key`'s bucket if there is one."""
         now = self._clock()
         # Popped and put back, so the dict's order is least recently used first.
