@@ -77,7 +77,7 @@ async def chat(request: web.Request) -> web.Response:
         }
         return _refuse(422, refusals[checked.problem])
 
-    decision = request.app[LIMITER].check(session)
+    decision = await request.app[LIMITER].check(session)
     if not decision.allowed:
         retry_after = str(max(1, math.ceil(decision.retry_after)))
         return _refuse(429, messages.rate_limited, **{"Retry-After": retry_after})
