@@ -192,20 +192,30 @@ def _default_endpoints() -> Path:
     return written if written.exists() else PROJECT_ROOT / "endpoints.yml"
 
 
+def _tracker_url(args: argparse.Namespace, settings: Settings) -> str:
+    """Return the tracker store's URL: --endpoints first, then TRACKER_STORE_URL, then files."""
+    from bot.runtime.settings import PROJECT_ROOT
+    from bot.storage.conversations import tracker_store_url
+
+    if args.endpoints is None and settings.tracker_store_url:
+        return settings.tracker_store_url
+    return tracker_store_url(args.endpoints or _default_endpoints(), PROJECT_ROOT)
+
+
 def _privacy(args: argparse.Namespace) -> int:
     import json
 
     from sqlalchemy import create_engine
 
-    from bot.runtime.settings import PROJECT_ROOT, Settings
+    from bot.runtime.settings import Settings
     from bot.services.privacy import PrivacyService
     from bot.storage.consents import ConsentRepository
-    from bot.storage.conversations import ConversationRepository, tracker_store_url
+    from bot.storage.conversations import ConversationRepository, tracker_store_engine
     from bot.storage.pending_questions import PendingQuestionRepository
     from bot.storage.tickets import TicketRepository
 
     settings = Settings.from_env()
-    tracker_url = tracker_store_url(args.endpoints or _default_endpoints(), PROJECT_ROOT)
+    tracker_url = _tracker_url(args, settings)
     engine = create_engine(settings.database_url, future=True)
     service = PrivacyService(
         ConsentRepository(engine),
@@ -213,7 +223,7 @@ def _privacy(args: argparse.Namespace) -> int:
         TicketRepository(engine),
         settings.pseudonym_key,
         settings.retention_days,
-        conversations=ConversationRepository(create_engine(tracker_url, future=True)),
+        conversations=ConversationRepository(tracker_store_engine(tracker_url)),
         pending_question_hours=settings.pending_question_hours,
     )
     if args.privacy_command == "export":
@@ -427,8 +437,8 @@ def parser() -> argparse.ArgumentParser:
         "--endpoints",
         type=Path,
         default=None,
-        help="endpoints file naming Rasa's tracker store (default: var/endpoints.yml "
-        "written by `asf-bot run`, else endpoints.yml)",
+        help="endpoints file naming Rasa's tracker store (default: TRACKER_STORE_URL when "
+        "set, else var/endpoints.yml written by `asf-bot run`, else endpoints.yml)",
     )
     privacy.set_defaults(handler=_privacy)
     actions = privacy.add_subparsers(dest="privacy_command", required=True)
