@@ -38,19 +38,16 @@ ACTION_SECRET_HEADER = "Authorization"
 # Rasa's lock store when replicas share Redis: tickets issued atomically (RasaHQ/rasa#9213).
 ATOMIC_LOCK_STORE = "bot.nlp.lock_store.AtomicRedisLockStore"
 
-# What the Rasa server reads beyond its command line, unless the environment sets it:
-RASA_ENV = {
-    # Its SQL tracker store opens up to SQL_POOL_SIZE + SQL_MAX_OVERFLOW connections per
-    # process (50 + 100 by default): too many for replicas sharing one PostgreSQL
-    # (README, "Running on several machines").
-    "SQL_POOL_SIZE": "5",
-    "SQL_MAX_OVERFLOW": "5",
-    # How long a message may hold its conversation's lock (Rasa: 60 s). A replica that
-    # dies mid-message holds it until then, and the visitor's next message waits: 20 s
-    # keeps that wait inside the web app's (RASA_TIMEOUT, 30 s) and is still far more
-    # than any message takes.
-    "TICKET_LOCK_LIFETIME": "20",
-}
+# What the Rasa server reads beyond its command line, unless the environment sets it.
+# Its SQL tracker store opens up to SQL_POOL_SIZE + SQL_MAX_OVERFLOW connections per
+# process (50 + 100 by default): too many for replicas sharing one PostgreSQL (README,
+# "Running on several machines").
+RASA_ENV = {"SQL_POOL_SIZE": "5", "SQL_MAX_OVERFLOW": "5"}
+# With the shared lock store: how long a replica that died mid-message holds its
+# conversation's lock (Rasa: 60 s, for any message). The shared store renews a live
+# replica's ticket while it waits and works (bot/nlp/lock_store.py), so this bounds only
+# the visitor's wait after a crash, well inside the web app's (RASA_TIMEOUT, 30 s).
+SHARED_LOCK_ENV = {"TICKET_LOCK_LIFETIME": "10"}
 
 # The Rasa server's logging configuration: it installs log redaction (bot/runtime/log_redaction.py).
 LOGGING_CONFIG = PROJECT_ROOT / "bot" / "runtime" / "rasa_logging.yml"
@@ -277,7 +274,7 @@ def bot_servers(config: LaunchConfig, endpoints: Path) -> dict[str, Server]:
     environments: dict[str, Mapping[str, str]] = {
         # The secret goes by environment, never on a command line (which `ps` shows).
         "action server": {"ACTION_SERVER_TOKEN": config.action_token},
-        "Rasa server": rasa_environment(),
+        "Rasa server": rasa_environment(shared_lock=Settings.from_env().redis_url is not None),
     }
     return {
         name: Server(command, checks.get(name, _always), environments.get(name, {}))
@@ -285,10 +282,12 @@ def bot_servers(config: LaunchConfig, endpoints: Path) -> dict[str, Server]:
     }
 
 
-def rasa_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Return the Rasa server's pool sizes and lock lifetime: the environment's, else RASA_ENV."""
+def rasa_environment(shared_lock: bool, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Return the Rasa server's pool sizes, and its lock lifetime when the lock store is
+    shared: the environment's, else RASA_ENV and SHARED_LOCK_ENV."""
     environ = os.environ if environ is None else environ
-    return {name: environ.get(name) or value for name, value in RASA_ENV.items()}
+    defaults = {**RASA_ENV, **(SHARED_LOCK_ENV if shared_lock else {})}
+    return {name: environ.get(name) or value for name, value in defaults.items()}
 
 
 def _exit_status(code: int) -> str:

@@ -205,6 +205,28 @@ async def test_a_crashed_replicas_ticket_expires_and_the_next_message_goes_throu
     assert stores.raw("c") is None  # and the lock is gone once that message is done
 
 
+async def test_a_live_replica_keeps_its_turn_however_long_it_works_and_the_next_waits(stores):
+    store = stores.ours
+    times: dict[str, float] = {}
+
+    async def first() -> None:
+        async with store.lock("c", lock_lifetime=0.3):
+            times["first in"] = time.monotonic()
+            await asyncio.sleep(1.2)  # four lifetimes: without renewal the ticket expires
+            times["first out"] = time.monotonic()
+
+    async def second() -> None:
+        await asyncio.sleep(0.05)
+        async with store.lock("c", lock_lifetime=0.3):  # waits four lifetimes, no LockError
+            times["second in"] = time.monotonic()
+
+    await asyncio.gather(first(), second())
+    assert times["second in"] >= times["first out"]
+    # A waiting message looks again often: its turn comes right after the first is done.
+    assert times["second in"] - times["first out"] < 0.2
+    assert stores.raw("c") is None
+
+
 def test_the_lock_is_deleted_only_when_nobody_else_waits(stores):
     store = stores.ours
     store.issue_ticket("c", 30)
