@@ -22,6 +22,8 @@ class Messages:
     rate_limited: str
     unreachable: str
     unreachable_without_phone: str
+    no_answer: str
+    no_answer_without_phone: str
 
 
 def load_messages(path: Path = MESSAGES_FILE) -> Messages:
