@@ -31,6 +31,7 @@ from bot.domain.consent import FORGET_CONVERSATION_SLOT
 from bot.domain.redaction import Redactor
 from bot.runtime.settings import Settings
 from bot.services.content import ContentError, ContentRepository
+from bot.storage.conversations import tracker_store_engine
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +141,7 @@ def create_tables(url: str) -> None:
     Run once before replicas start: several Rasa servers creating it at the same moment
     on PostgreSQL would race, and one of them would fail to start.
     """
-    engine = sa.create_engine(url, future=True)
+    engine = tracker_store_engine(url)
     try:
         SQLTrackerStore.Base.metadata.create_all(engine)
     finally:

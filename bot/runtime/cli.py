@@ -387,6 +387,11 @@ def parser() -> argparse.ArgumentParser:
     haproxy.add_argument("--web-bind", default="*:8080", help="visitors' side (*:8080)")
     haproxy.add_argument("--rasa-bind", default="127.0.0.1:5005", help="private (127.0.0.1:5005)")
     haproxy.add_argument("--action-bind", default="127.0.0.1:5055", help="private (127.0.0.1:5055)")
+    haproxy.add_argument(
+        "--stats-socket",
+        default="/run/haproxy/asf-hjalpen.sock",
+        help="HAProxy's stats socket (/run/haproxy/asf-hjalpen.sock)",
+    )
     for option, what in (
         ("--web", "web app"),
         ("--rasa", "Rasa server"),

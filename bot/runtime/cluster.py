@@ -228,6 +228,16 @@ def haproxy_stats(socket_path: Path) -> list[dict[str, str]]:
     return list(csv.DictReader(line for line in lines if line))
 
 
+def every_replica_up(socket_path: Path) -> bool:
+    """Return True once HAProxy's health checks pass for every replica it balances."""
+    try:
+        rows = haproxy_stats(socket_path)
+    except OSError:
+        return False
+    servers = [row for row in rows if row["svname"] not in ("FRONTEND", "BACKEND")]
+    return bool(servers) and all(row["status"] == "UP" for row in servers)
+
+
 def _rasa_answers(port: int, token: str) -> bool:
     """Return True once the Rasa replica on `port` answers with its model loaded."""
     return rasa_ready(LaunchConfig(rasa_port=port, token=token))
@@ -239,7 +249,7 @@ def cluster_servers(config: ClusterConfig, endpoints: Path, haproxy_cfg: Path) -
     servers: dict[str, Server] = {
         "HAProxy": Server(
             [haproxy_binary(), "-db", "-f", str(haproxy_cfg)],
-            ready=lambda: listening(config.web_port),
+            ready=lambda: every_replica_up(config.stats_socket),
         )
     }
     for number, port in enumerate(config.action_ports or (), start=1):
@@ -265,7 +275,7 @@ def cluster_servers(config: ClusterConfig, endpoints: Path, haproxy_cfg: Path) -
                 "--logging-config-file", str(LOGGING_CONFIG),
             ],
             ready=lambda port=port: _rasa_answers(port, config.token),
-            environment={**shared, **rasa_environment()},
+            environment={**shared, **rasa_environment(shared_lock=True)},
         )  # fmt: skip
     for number, port in enumerate(config.web_ports or (), start=1):
         servers[f"web app {number}"] = Server(

@@ -157,26 +157,3 @@ class ConversationRepository:
             return connection.execute(
                 delete(events).where(events.c.sender_id == sender_id)
             ).rowcount
-
-
-def tracker_store_endpoint(url: str) -> dict[str, Any]:
-    """TEMPORARY (replaced by issue12-pg): endpoints keys of the redacting store for `url`."""
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    entry: dict[str, Any] = {
-        "type": "bot.nlp.tracker_store.RedactingSQLTrackerStore",
-        "dialect": parsed.get_backend_name(),
-        "db": parsed.database,
-    }
-    for key, value in (
-        ("host", parsed.host),
-        ("port", parsed.port),
-        ("username", parsed.username),
-        ("password", parsed.password),
-    ):
-        if value is not None:
-            entry[key] = value
-    if parsed.query:
-        entry["query"] = dict(parsed.query)
-    return entry

@@ -109,7 +109,8 @@ def test_the_environment_moves_conversations_to_postgresql_and_locks_to_redis(tm
     endpoints = render_endpoints("http://10.0.0.5:5055", "secret", settings, sqlite_dir=tmp_path)
     tracker = endpoints["tracker_store"]
     assert tracker["type"] == "bot.nlp.tracker_store.RedactingSQLTrackerStore"
-    assert (tracker["dialect"], tracker["host"], tracker["db"]) == (
+    # Rasa passes a custom tracker store's host as `url` (the rest as they are).
+    assert (tracker["dialect"], tracker["url"], tracker["db"]) == (
         "postgresql",
         "10.0.0.10",
         "asf",
