@@ -48,10 +48,21 @@ def _cluster(args: argparse.Namespace) -> int:
         "replicas": replicas,
         "web_port": args.web_port,
         "web_host": args.web_host,
+        "rasa_port": args.rasa_port,
+        "action_port": args.action_port,
+        "mail_port": args.mail_port,
         "model": args.model,
         "var_dir": args.var_dir,
         "log_dir": args.log_dir,
     }
+    if args.replica_ports_from:
+        first = args.replica_ports_from
+        counts = (replicas.rasa, replicas.action, replicas.web)
+        names = ("rasa_ports", "action_ports", "web_ports")
+        for name, start, count in zip(
+            names, (first, first + counts[0], first + counts[0] + counts[1]), counts, strict=True
+        ):
+            options[name] = tuple(range(start, start + count))
     if os.environ.get("RASA_TOKEN"):
         options["token"] = os.environ["RASA_TOKEN"]
     if os.environ.get("ACTION_SERVER_TOKEN"):
@@ -369,6 +380,26 @@ def parser() -> argparse.ArgumentParser:
     ):
         cluster.add_argument(option, type=int, default=2, help=f"number of {what} (2)")
     cluster.add_argument("--web-port", type=int, default=8080, help="HAProxy's web port (8080)")
+    cluster.add_argument(
+        "--rasa-port", type=int, default=5005, help="HAProxy's private Rasa port (5005)"
+    )
+    cluster.add_argument(
+        "--action-port", type=int, default=5055, help="HAProxy's private actions port (5055)"
+    )
+    cluster.add_argument(
+        "--replica-ports-from",
+        type=int,
+        default=None,
+        metavar="PORT",
+        help="the replicas' own ports, counted up from PORT: Rasa servers, action servers, "
+        "web apps (default: 15005.., 15055.., 18080..)",
+    )
+    cluster.add_argument(
+        "--mail-port",
+        type=int,
+        default=defaults.mail_port,
+        help="local SMTP sink's port when SMTP_HOST is unset (1025)",
+    )
     cluster.add_argument(
         "--web-host", default="127.0.0.1", help="address HAProxy's web frontend listens on"
     )

@@ -429,3 +429,73 @@ def test_conversations_go_on_when_a_rasa_replica_and_an_action_server_are_killed
     assert supervisor.settled(), "the killed servers did not come back"
     status, body = chat(cluster.config.web_url, sessions[0], "Vad är ett ASF?")
     assert status == 200 and "driver näringsverksamhet" in " ".join(reply_texts(body))
+
+
+def test_asf_bot_cluster_starts_from_the_command_line_and_ctrl_c_stops_all_of_it(
+    database, smtp, content_dir, tmp_path
+):
+    import subprocess
+    import sys
+
+    from bot.runtime.settings import PROJECT_ROOT
+
+    web_port, rasa_port, action_port = free_port(), free_port(), free_port()
+    first = free_port()
+    env = {
+        **os.environ,
+        **_shared_environment(smtp, content_dir),
+        "DATABASE_URL": database,
+        "TRACKER_STORE_URL": database,
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "RASA_TOKEN": TOKEN,
+    }
+    command = [
+        sys.executable, "-m", "bot", "cluster",
+        "--rasa", "1", "--actions", "1", "--web", "1", "--mail-workers", "1",
+        "--web-port", str(web_port), "--rasa-port", str(rasa_port),
+        "--action-port", str(action_port), "--replica-ports-from", str(first),
+        "--var-dir", str(tmp_path / "var"), "--log-dir", str(tmp_path / "logs"),
+    ]  # fmt: skip
+    process = subprocess.Popen(
+        command,
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        printed = []
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            printed.append(line)
+            if "Press Ctrl-C to stop." in line:
+                break
+        said = "".join(printed)
+        assert "ASF-hjälpen is running as a cluster." in said, said
+        assert f"http://localhost:{web_port}" in said
+        assert TOKEN in said and "postgres@127.0.0.1" in said and "s3cret" not in said
+        status, body = chat(f"http://127.0.0.1:{web_port}", session_id("cli"), "Vad är ett ASF?")
+        assert status == 200 and "driver näringsverksamhet" in " ".join(reply_texts(body))
+        os.killpg(process.pid, signal.SIGINT)
+        assert process.wait(60) == 0
+        # Nothing of it is left: every port it used is free again.
+        for port in (web_port, rasa_port, action_port, first, first + 1, first + 2):
+            assert not _listening(port), f"port {port} is still open"
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        process.stdout.close()
+
+
+def _listening(port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        s.settimeout(1)
+        return s.connect_ex(("127.0.0.1", port)) == 0
