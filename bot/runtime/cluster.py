@@ -19,7 +19,7 @@ import signal
 import socket
 import string
 import sys
-import threading
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -398,58 +398,60 @@ def how_to_talk(config: ClusterConfig, mail_sink: bool) -> str:
     )
 
 
-@contextmanager
-def running_cluster(
-    config: ClusterConfig, stop: threading.Event | None = None
-) -> Iterator[Supervisor]:
-    """Start the cluster, yield its supervisor once every server answers, then stop it all.
-
-    Setting `stop` (from a signal handler) while it starts makes it give up waiting.
-    """
+def prepare(config: ClusterConfig) -> Supervisor:
+    """Check and prepare the shared stores, write the configuration files, and return the
+    supervisor that will run every server (not started yet)."""
     check_stores(config)
     prepare_databases(config)
     settings = Settings.from_env({**os.environ, **config.environment()})
     endpoints = write_endpoints(config.launch_config(), settings)
-    supervisor = Supervisor(
+    return Supervisor(
         config.launch_config(), cluster_servers(config, endpoints, write_haproxy_config(config))
     )
-    watcher = threading.Thread(target=_forward_stop, args=(stop, supervisor), daemon=True)
-    watcher.start()
+
+
+@contextmanager
+def running_cluster(config: ClusterConfig) -> Iterator[Supervisor]:
+    """Start the cluster, yield its supervisor once every server answers, then stop it all."""
+    supervisor = prepare(config)
     try:
         supervisor.start()
-        if supervisor.stop_requested:
-            raise LaunchError("stopped while starting")
         yield supervisor
     finally:
         supervisor.stop()
 
 
-def _forward_stop(stop: threading.Event | None, supervisor: Supervisor) -> None:
-    """Tell the supervisor to stop waiting once `stop` is set."""
-    if stop is not None:
-        stop.wait()
-        supervisor.stop_requested = True
-
-
 def run(config: ClusterConfig) -> int:
     """Start the cluster, print how to reach it and supervise it until Ctrl-C."""
-    stop = threading.Event()
+    supervisor: Supervisor | None = None
+    stopping = False
 
+    # Only flags are set here: a signal handler that took a lock could deadlock with the
+    # code it interrupted.
     def request_stop(signum: int, frame: object) -> None:
-        stop.set()
+        nonlocal stopping
+        stopping = True
+        if supervisor is not None:
+            supervisor.stop_requested = True
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     try:
-        with running_cluster(config, stop) as supervisor:
+        supervisor = prepare(config)
+        supervisor.stop_requested = stopping
+        supervisor.start()
+        if not supervisor.stop_requested:
             print(how_to_talk(config, Settings.from_env().smtp_host is None), flush=True)
-            while not stop.is_set():
-                supervisor.watch()
-                stop.wait(0.5)
-            print("Stopping ASF-hjälpen ...", flush=True)
+        while not supervisor.stop_requested:
+            supervisor.watch()
+            time.sleep(0.5)
+        print("Stopping ASF-hjälpen ...", flush=True)
         return 0
     except LaunchError as error:
-        if stop.is_set():
+        if stopping:
             return 0
         print(f"ASF-hjälpen could not run: {error}", file=sys.stderr, flush=True)
         return 1
+    finally:
+        if supervisor is not None:
+            supervisor.stop()
