@@ -24,7 +24,7 @@ MODEL := models/asf.tar.gz
 CORE_STORIES := tests/e2e
 NODE_MODULES := node_modules/.installed
 
-.PHONY: setup run chat test lint validate pytest stories bench clean chromium
+.PHONY: setup run cluster chat test lint validate pytest stories bench clean chromium haproxy
 
 setup: $(MODEL)
 
@@ -46,6 +46,10 @@ $(MODEL): $(SPACY)/meta.json config.yml domain.yml $(TRAINING_DATA)
 run: setup
 	$(BIN)/asf-bot run
 
+# Replicas behind HAProxy on PostgreSQL and Redis (README, "Running on several machines").
+cluster: setup haproxy
+	$(BIN)/asf-bot cluster
+
 chat: $(VENV)/.installed
 	$(BIN)/asf-bot chat
 
@@ -65,7 +69,11 @@ $(NODE_MODULES): package.json package-lock.json
 chromium:
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
-pytest: setup $(NODE_MODULES) chromium
+# HAProxy from Debian's packages, for `make cluster` and the cluster tests.
+haproxy:
+	@PATH="$$PATH:/usr/sbin" command -v haproxy >/dev/null || (apt-get update && apt-get install -y haproxy)
+
+pytest: setup $(NODE_MODULES) chromium haproxy
 	$(BIN)/pytest
 
 stories: setup

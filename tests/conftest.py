@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import redis
 from sqlalchemy import create_engine, text
 
 from bot.runtime.launcher import LaunchConfig, Supervisor
@@ -25,10 +26,12 @@ from bot.storage.migrate import upgrade
 # prefixes of the project's own, including those of settings still to come.
 READ_OUTSIDE_SETTINGS = frozenset(
     {"RASA_TOKEN", "LOG_LEVEL", "SANIC_HOST", "ACTION_SERVER_SANIC_WORKERS"}
+    # Rasa's own: the SQL tracker store's pool and schema, the lock store's ticket lifetime.
+    | {"SQL_POOL_SIZE", "SQL_MAX_OVERFLOW", "POSTGRESQL_SCHEMA", "TICKET_LOCK_LIFETIME"}
 )
 PROJECT_PREFIXES = (
     "ASF_", "SMTP_", "MAIL_", "WEB_", "RASA_URL", "RASA_HOST", "RASA_TIMEOUT", "ACTION_",
-    "INSIGHT_", "REDIS_", "RATE_LIMIT_", "STAFF_", "DATABASE_",
+    "INSIGHT_", "REDIS_", "RATE_LIMIT_", "STAFF_", "DATABASE_", "TRACKER_STORE_",
 )  # fmt: skip
 
 
@@ -98,6 +101,45 @@ def database_url(request, tmp_path) -> Iterator[str]:
         with engine.begin() as connection:
             connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         engine.dispose()
+
+
+# Redis, for the lock store and the shared rate limits. Tests share the server with
+# other test runs (another work tree, CI): each takes keys under a prefix of its own and
+# deletes them afterwards, and never flushes a database.
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def redis_available() -> bool:
+    """Return True when the scale path's Redis answers on 127.0.0.1:6379."""
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
+    try:
+        return bool(client.ping())
+    except (redis.RedisError, OSError):
+        return False
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The machine's Redis; the test skips, saying why, when it is not running."""
+    if not redis_available():
+        pytest.skip("Redis is not running on 127.0.0.1:6379 (the scale path is not tested)")
+    return REDIS_URL
+
+
+@pytest.fixture
+def redis_prefix(redis_url) -> Iterator[str]:
+    """A key prefix (letters and digits, as Rasa's key_prefix must be) for this test only."""
+    prefix = f"test{uuid.uuid4().hex}"
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    try:
+        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
 
 
 def free_port() -> int:

@@ -8,9 +8,8 @@ import logging
 import signal
 from dataclasses import replace
 
-from sqlalchemy import create_engine
-
 from bot.mail.worker import MailWorker, RetryPolicy, SmtpServer
+from bot.runtime.bootstrap import app_engine
 from bot.runtime.settings import Settings
 from bot.storage.tickets import TicketRepository
 
@@ -23,7 +22,9 @@ async def serve(settings: Settings, server: SmtpServer) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    engine = create_engine(settings.database_url, future=True, pool_pre_ping=True)
+    # Sized as the action server's pool (DATABASE_POOL_SIZE, DATABASE_MAX_OVERFLOW): what
+    # every process may open must fit in PostgreSQL's max_connections.
+    engine = app_engine(settings)
     worker = MailWorker(TicketRepository(engine), server, RetryPolicy.from_settings(settings))
     log.info("Mail worker delivering staff mail via %s:%d", server.host, server.port)
     try:

@@ -14,12 +14,11 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import rasa.utils.endpoints
-import yaml
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.shared.constants import DEFAULT_SENDER_ID
@@ -29,6 +28,7 @@ from sanic.response import HTTPResponse, ResponseStream
 
 from bot.domain.text_input import Problem, check_message, clean_text
 from bot.runtime.settings import Settings
+from bot.services.content import load_text_fields
 
 log = logging.getLogger(__name__)
 
@@ -53,12 +53,7 @@ class ChannelMessages:
 
 def load_messages(path: Path = MESSAGES_FILE) -> ChannelMessages:
     """Read the channel's answers; a missing one fails when Rasa starts."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    names = [field.name for field in fields(ChannelMessages)]
-    missing = [name for name in names if not isinstance(data.get(name), str)]
-    if missing:
-        raise ValueError(f"{path}: missing {', '.join(missing)}")
-    return ChannelMessages(**{name: data[name] for name in names})
+    return load_text_fields(path, ChannelMessages)
 
 
 class BadRequest(ValueError):

@@ -31,6 +31,7 @@ from bot.domain.consent import FORGET_CONVERSATION_SLOT
 from bot.domain.redaction import Redactor
 from bot.runtime.settings import Settings
 from bot.services.content import ContentError, ContentRepository
+from bot.storage.conversations import tracker_store_engine
 
 log = logging.getLogger(__name__)
 
@@ -132,3 +133,16 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             session.commit()
         log.info("Deleted a conversation on the visitor's request (%d events)", deleted)
         return deleted
+
+
+def create_tables(url: str) -> None:
+    """Create Rasa's events table at `url` if it is missing (as the store itself would).
+
+    Run once before replicas start: several Rasa servers creating it at the same moment
+    on PostgreSQL would race, and one of them would fail to start.
+    """
+    engine = tracker_store_engine(url)
+    try:
+        SQLTrackerStore.Base.metadata.create_all(engine)
+    finally:
+        engine.dispose()

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from sqlalchemy import create_engine
+from sqlalchemy.engine import Engine
 
 from bot.runtime.settings import Settings
 from bot.services.checklist import ChecklistService
@@ -31,9 +32,20 @@ class Services:
     escalation: EscalationService
 
 
+def app_engine(settings: Settings) -> Engine:
+    """Return an engine for the app database, its pool sized by the settings."""
+    pool: dict[str, int] = {}
+    if not settings.database_url.startswith("sqlite"):
+        pool = {
+            "pool_size": settings.database_pool_size,
+            "max_overflow": settings.database_max_overflow,
+        }
+    return create_engine(settings.database_url, future=True, pool_pre_ping=True, **pool)
+
+
 def build_services(settings: Settings) -> Services:
     """Return the services for the given settings."""
-    engine = create_engine(settings.database_url, future=True, pool_pre_ping=True)
+    engine = app_engine(settings)
     content = ContentRepository(settings.content_dir)
     questions = PendingQuestionRepository(engine)
     ticket_repository = TicketRepository(engine)

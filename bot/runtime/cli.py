@@ -32,6 +32,79 @@ def _run(args: argparse.Namespace) -> int:
     return run(config)
 
 
+def _cluster(args: argparse.Namespace) -> int:
+    from bot.runtime import cluster
+    from bot.runtime.settings import Settings, SettingsError
+
+    try:
+        Settings.from_env()
+        replicas = cluster.Replicas(args.rasa, args.actions, args.web, args.mail_workers)
+    except (SettingsError, ValueError) as error:
+        print(f"ASF-hjälpen cannot start: {error}", file=sys.stderr)
+        return 1
+    if _check_content(args, quiet=True):
+        return 1
+    options: dict[str, Any] = {
+        "replicas": replicas,
+        "web_port": args.web_port,
+        "web_host": args.web_host,
+        "rasa_port": args.rasa_port,
+        "action_port": args.action_port,
+        "mail_port": args.mail_port,
+        "model": args.model,
+        "var_dir": args.var_dir,
+        "log_dir": args.log_dir,
+    }
+    if args.replica_ports_from:
+        first = args.replica_ports_from
+        counts = (replicas.rasa, replicas.action, replicas.web)
+        names = ("rasa_ports", "action_ports", "web_ports")
+        for name, start, count in zip(
+            names, (first, first + counts[0], first + counts[0] + counts[1]), counts, strict=True
+        ):
+            options[name] = tuple(range(start, start + count))
+    if os.environ.get("RASA_TOKEN"):
+        options["token"] = os.environ["RASA_TOKEN"]
+    if os.environ.get("ACTION_SERVER_TOKEN"):
+        options["action_token"] = os.environ["ACTION_SERVER_TOKEN"]
+    return cluster.run(cluster.from_environment(os.environ, **options))
+
+
+def _haproxy_config(args: argparse.Namespace) -> int:
+    from bot.runtime.cluster import haproxy_config
+
+    print(
+        haproxy_config(
+            web_bind=args.web_bind,
+            rasa_bind=args.rasa_bind,
+            action_bind=args.action_bind,
+            web_servers=args.web,
+            rasa_servers=args.rasa,
+            action_servers=args.actions,
+            stats_socket=args.stats_socket,
+        ),
+        end="",
+    )
+    return 0
+
+
+def _endpoints(args: argparse.Namespace) -> int:
+    from bot.runtime.launcher import render_endpoints, write_private
+    from bot.runtime.settings import Settings, SettingsError
+
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"Cannot write the endpoints: {error}", file=sys.stderr)
+        return 1
+    if not settings.action_server_token:
+        print("Cannot write the endpoints: ACTION_SERVER_TOKEN is not set", file=sys.stderr)
+        return 1
+    endpoints = render_endpoints(args.action_url, settings.action_server_token, settings)
+    print(f"Wrote {write_private(endpoints, args.out)}")
+    return 0
+
+
 def _launch_options(
     args: argparse.Namespace, settings: Settings, environ: Mapping[str, str]
 ) -> dict[str, Any]:
@@ -88,7 +161,13 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     from bot.runtime.settings import Settings
     from bot.storage.migrate import upgrade
 
-    upgrade(Settings.from_env().database_url)
+    settings = Settings.from_env()
+    upgrade(settings.database_url)
+    if settings.tracker_store_url:
+        # Rasa's own table, created once here rather than by replicas starting together.
+        from bot.nlp.tracker_store import create_tables
+
+        create_tables(settings.tracker_store_url)
     return 0
 
 
@@ -124,20 +203,30 @@ def _default_endpoints() -> Path:
     return written if written.exists() else PROJECT_ROOT / "endpoints.yml"
 
 
+def _tracker_url(args: argparse.Namespace, settings: Settings) -> str:
+    """Return the tracker store's URL: --endpoints first, then TRACKER_STORE_URL, then files."""
+    from bot.runtime.settings import PROJECT_ROOT
+    from bot.storage.conversations import tracker_store_url
+
+    if args.endpoints is None and settings.tracker_store_url:
+        return settings.tracker_store_url
+    return tracker_store_url(args.endpoints or _default_endpoints(), PROJECT_ROOT)
+
+
 def _privacy(args: argparse.Namespace) -> int:
     import json
 
     from sqlalchemy import create_engine
 
-    from bot.runtime.settings import PROJECT_ROOT, Settings
+    from bot.runtime.settings import Settings
     from bot.services.privacy import PrivacyService
     from bot.storage.consents import ConsentRepository
-    from bot.storage.conversations import ConversationRepository, tracker_store_url
+    from bot.storage.conversations import ConversationRepository, tracker_store_engine
     from bot.storage.pending_questions import PendingQuestionRepository
     from bot.storage.tickets import TicketRepository
 
     settings = Settings.from_env()
-    tracker_url = tracker_store_url(args.endpoints or _default_endpoints(), PROJECT_ROOT)
+    tracker_url = _tracker_url(args, settings)
     engine = create_engine(settings.database_url, future=True)
     service = PrivacyService(
         ConsentRepository(engine),
@@ -145,7 +234,7 @@ def _privacy(args: argparse.Namespace) -> int:
         TicketRepository(engine),
         settings.pseudonym_key,
         settings.retention_days,
-        conversations=ConversationRepository(create_engine(tracker_url, future=True)),
+        conversations=ConversationRepository(tracker_store_engine(tracker_url)),
         pending_question_hours=settings.pending_question_hours,
     )
     if args.privacy_command == "export":
@@ -275,6 +364,87 @@ def parser() -> argparse.ArgumentParser:
     )
     run.set_defaults(handler=_run)
 
+    cluster = commands.add_parser(
+        "cluster",
+        help="run replicas behind HAProxy on PostgreSQL and Redis, on this machine",
+        description="HAProxy in front of Rasa, action-server and web-app replicas, and mail "
+        "workers, all on PostgreSQL (DATABASE_URL, TRACKER_STORE_URL) and Redis (REDIS_URL); "
+        "unset, they are the local ones (postgresql://postgres@127.0.0.1:5432/asf, "
+        "redis://127.0.0.1:6379/0).",
+    )
+    for option, what in (
+        ("--rasa", "Rasa servers"),
+        ("--actions", "action servers"),
+        ("--web", "web apps"),
+        ("--mail-workers", "mail workers"),
+    ):
+        cluster.add_argument(option, type=int, default=2, help=f"number of {what} (2)")
+    cluster.add_argument("--web-port", type=int, default=8080, help="HAProxy's web port (8080)")
+    cluster.add_argument(
+        "--rasa-port", type=int, default=5005, help="HAProxy's private Rasa port (5005)"
+    )
+    cluster.add_argument(
+        "--action-port", type=int, default=5055, help="HAProxy's private actions port (5055)"
+    )
+    cluster.add_argument(
+        "--replica-ports-from",
+        type=int,
+        default=None,
+        metavar="PORT",
+        help="the replicas' own ports, counted up from PORT: Rasa servers, action servers, "
+        "web apps (default: 15005.., 15055.., 18080..)",
+    )
+    cluster.add_argument(
+        "--mail-port",
+        type=int,
+        default=defaults.mail_port,
+        help="local SMTP sink's port when SMTP_HOST is unset (1025)",
+    )
+    cluster.add_argument(
+        "--web-host", default="127.0.0.1", help="address HAProxy's web frontend listens on"
+    )
+    cluster.add_argument("--model", type=Path, default=defaults.model)
+    cluster.add_argument("--var-dir", type=Path, default=defaults.var_dir / "cluster")
+    cluster.add_argument(
+        "--log-dir", type=Path, default=None, help="write each server's log to DIR/<server>.log"
+    )
+    cluster.set_defaults(handler=_cluster)
+
+    haproxy = commands.add_parser(
+        "haproxy-config",
+        help="print HAProxy's configuration for replicas on several machines",
+        description="Render deploy/haproxy.cfg.template: give each replica as HOST:PORT.",
+    )
+    haproxy.add_argument("--web-bind", default="*:8080", help="visitors' side (*:8080)")
+    haproxy.add_argument("--rasa-bind", default="127.0.0.1:5005", help="private (127.0.0.1:5005)")
+    haproxy.add_argument("--action-bind", default="127.0.0.1:5055", help="private (127.0.0.1:5055)")
+    haproxy.add_argument(
+        "--stats-socket",
+        default="/run/haproxy/asf-hjalpen.sock",
+        help="HAProxy's stats socket (/run/haproxy/asf-hjalpen.sock)",
+    )
+    for option, what in (
+        ("--web", "web app"),
+        ("--rasa", "Rasa server"),
+        ("--actions", "action server"),
+    ):
+        haproxy.add_argument(
+            option, action="append", required=True, metavar="HOST:PORT", help=f"a {what} (repeat)"
+        )
+    haproxy.set_defaults(handler=_haproxy_config)
+
+    endpoints = commands.add_parser(
+        "endpoints",
+        help="write a Rasa server's endpoints file from the environment (several machines)",
+        description="The action server at --action-url with ACTION_SERVER_TOKEN, the tracker "
+        "store TRACKER_STORE_URL names, the lock store of REDIS_URL; readable by its user only.",
+    )
+    endpoints.add_argument(
+        "--action-url", required=True, help="the action servers' HAProxy, e.g. http://10.0.0.2:5055"
+    )
+    endpoints.add_argument("--out", type=Path, required=True, help="where to write it")
+    endpoints.set_defaults(handler=_endpoints)
+
     chat = commands.add_parser("chat", help="chat with a running bot in the terminal")
     chat.add_argument("--url", default=defaults.rasa_url)
     chat.set_defaults(handler=_chat)
@@ -284,7 +454,11 @@ def parser() -> argparse.ArgumentParser:
     )
     check.set_defaults(handler=_check_content)
 
-    db = commands.add_parser("db-upgrade", help="create or upgrade the app database's schema")
+    db = commands.add_parser(
+        "db-upgrade",
+        help="create or upgrade the app database's schema (and Rasa's events table in "
+        "TRACKER_STORE_URL)",
+    )
     db.set_defaults(handler=_db_upgrade)
 
     stats = commands.add_parser(
@@ -299,8 +473,8 @@ def parser() -> argparse.ArgumentParser:
         "--endpoints",
         type=Path,
         default=None,
-        help="endpoints file naming Rasa's tracker store (default: var/endpoints.yml "
-        "written by `asf-bot run`, else endpoints.yml)",
+        help="endpoints file naming Rasa's tracker store (default: TRACKER_STORE_URL when "
+        "set, else var/endpoints.yml written by `asf-bot run`, else endpoints.yml)",
     )
     privacy.set_defaults(handler=_privacy)
     actions = privacy.add_subparsers(dest="privacy_command", required=True)

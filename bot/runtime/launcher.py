@@ -13,14 +13,15 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import yaml
 
 from bot.runtime.settings import PROJECT_ROOT, Settings
+from bot.storage.conversations import tracker_store_endpoint
 
 QUIET_ENV = {
     # No telemetry or update checks: this machine reaches no such host, and a public
@@ -34,12 +35,40 @@ QUIET_ENV = {
 # The header that carries the action server's secret (bot/runtime/action_server.py checks it).
 ACTION_SECRET_HEADER = "Authorization"
 
+# Rasa's lock store when replicas share Redis: tickets issued atomically (RasaHQ/rasa#9213).
+ATOMIC_LOCK_STORE = "bot.nlp.lock_store.AtomicRedisLockStore"
+
+# What the Rasa server reads beyond its command line, unless the environment sets it.
+# Its SQL tracker store opens up to SQL_POOL_SIZE + SQL_MAX_OVERFLOW connections per
+# process (50 + 100 by default): too many for replicas sharing one PostgreSQL (README,
+# "Running on several machines").
+RASA_ENV = {"SQL_POOL_SIZE": "5", "SQL_MAX_OVERFLOW": "5"}
+# With the shared lock store: how long a replica that died mid-message holds its
+# conversation's lock (Rasa: 60 s, for any message). The shared store renews a live
+# replica's ticket while it waits and works (bot/nlp/lock_store.py), so this bounds only
+# the visitor's wait after a crash, well inside the web app's (RASA_TIMEOUT, 30 s).
+SHARED_LOCK_ENV = {"TICKET_LOCK_LIFETIME": "10"}
+
 # The Rasa server's logging configuration: it installs log redaction (bot/runtime/log_redaction.py).
 LOGGING_CONFIG = PROJECT_ROOT / "bot" / "runtime" / "rasa_logging.yml"
 
 
 class LaunchError(RuntimeError):
     """A server did not start or stopped on its own."""
+
+
+def _always() -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Server:
+    """One process the supervisor runs: its command line, what it adds to the
+    environment, and how to tell that it answers (a server without a port: once it runs)."""
+
+    command: list[str]
+    ready: Callable[[], bool] = _always
+    environment: Mapping[str, str] = field(default_factory=dict)
 
 
 # Addresses that mean "every interface": to reach such a server from this machine, the
@@ -102,22 +131,51 @@ class LaunchConfig:
         return self.var_dir / "mail"
 
 
-def write_endpoints(config: LaunchConfig) -> Path:
-    """Write the endpoints file for this launch: endpoints.yml with ports, paths and secret."""
+def write_endpoints(config: LaunchConfig, settings: Settings | None = None) -> Path:
+    """Write the endpoints file for this launch: endpoints.yml with ports, paths and secret,
+    and the shared stores the settings name (tracker store, lock store)."""
+    endpoints = render_endpoints(
+        config.action_url,
+        config.action_token,
+        Settings.from_env() if settings is None else settings,
+        sqlite_dir=config.var_dir,
+    )
+    return write_private(endpoints, config.var_dir / "endpoints.yml")
+
+
+def render_endpoints(
+    action_url: str, action_token: str, settings: Settings, sqlite_dir: Path | None = None
+) -> dict[str, Any]:
+    """Return endpoints.yml for an action server at `action_url` and the settings' stores.
+
+    TRACKER_STORE_URL replaces the SQLite tracker store (whose file moves to `sqlite_dir`
+    when given); REDIS_URL adds the shared lock store.
+    """
     endpoints = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text(encoding="utf-8"))
     action_endpoint = endpoints["action_endpoint"]
-    action_endpoint["url"] = f"{config.action_url}/webhook"
+    action_endpoint["url"] = f"{action_url.rstrip('/')}/webhook"
     # A header, not Rasa's `token` (a query parameter): URLs end up in logs.
     action_endpoint["headers"] = {
         **(action_endpoint.get("headers") or {}),
-        ACTION_SECRET_HEADER: f"Bearer {config.action_token}",
+        ACTION_SECRET_HEADER: f"Bearer {action_token}",
     }
-    tracker_store = endpoints.get("tracker_store") or {}
-    if tracker_store.get("dialect") == "sqlite":
-        tracker_store["db"] = str(config.var_dir / "tracker.db")
-    config.var_dir.mkdir(parents=True, exist_ok=True)
-    path = config.var_dir / "endpoints.yml"
-    # It holds the action server's secret: readable by this user only.
+    if settings.tracker_store_url:
+        endpoints["tracker_store"] = tracker_store_endpoint(settings.tracker_store_url)
+    elif sqlite_dir is not None and endpoints["tracker_store"].get("dialect") == "sqlite":
+        endpoints["tracker_store"]["db"] = str(sqlite_dir / "tracker.db")
+    if settings.redis_url:
+        endpoints["lock_store"] = lock_store_endpoint(settings.redis_url)
+    return endpoints
+
+
+def lock_store_endpoint(redis_url: str) -> dict[str, str]:
+    """Return the endpoints entry of the lock store replicas share (bot/nlp/lock_store.py)."""
+    return {"type": ATOMIC_LOCK_STORE, "url": redis_url, "key_prefix": "asf"}
+
+
+def write_private(endpoints: dict[str, Any], path: Path) -> Path:
+    """Write an endpoints file readable by this user only (it holds the action secret)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.fchmod(descriptor, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as file:
@@ -181,7 +239,7 @@ def commands(config: LaunchConfig, endpoints: Path) -> dict[str, list[str]]:
     return servers | mail_commands(config)
 
 
-def _listening(port: int) -> bool:
+def listening(port: int) -> bool:
     with socket.socket() as s:
         s.settimeout(1)
         return s.connect_ex(("127.0.0.1", port)) == 0
@@ -203,6 +261,33 @@ def rasa_ready(config: LaunchConfig) -> bool:
             return bool(json.load(response).get("model_file"))
     except (urllib.error.URLError, ConnectionError, TimeoutError, ValueError):
         return False
+
+
+def bot_servers(config: LaunchConfig, endpoints: Path) -> dict[str, Server]:
+    """Return the servers of `asf-bot run`: each command with its readiness check."""
+    checks: dict[str, Callable[[], bool]] = {
+        "action server": lambda: _get(f"{config.action_url}/health") == 200,
+        "Rasa server": lambda: rasa_ready(config),
+        "web app": lambda: _get(f"{config.web_url}/health") == 200,
+        "mail sink": lambda: listening(config.mail_port),
+    }
+    environments: dict[str, Mapping[str, str]] = {
+        # The secret goes by environment, never on a command line (which `ps` shows).
+        "action server": {"ACTION_SERVER_TOKEN": config.action_token},
+        "Rasa server": rasa_environment(shared_lock=Settings.from_env().redis_url is not None),
+    }
+    return {
+        name: Server(command, checks.get(name, _always), environments.get(name, {}))
+        for name, command in commands(config, endpoints).items()
+    }
+
+
+def rasa_environment(shared_lock: bool, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Return the Rasa server's pool sizes, and its lock lifetime when the lock store is
+    shared: the environment's, else RASA_ENV and SHARED_LOCK_ENV."""
+    environ = os.environ if environ is None else environ
+    defaults = {**RASA_ENV, **(SHARED_LOCK_ENV if shared_lock else {})}
+    return {name: environ.get(name) or value for name, value in defaults.items()}
 
 
 def _exit_status(code: int) -> str:
@@ -238,7 +323,7 @@ class Supervisor:
     def __init__(
         self,
         config: LaunchConfig,
-        servers: dict[str, list[str]] | None = None,
+        servers: Mapping[str, Server | list[str]] | None = None,
         say: Callable[[str], None] = _say,
     ) -> None:
         self.config = config
@@ -246,9 +331,9 @@ class Supervisor:
         self._logs: dict[str, IO[bytes]] = {}
         # Set from a signal handler; start() and run() give up waiting when it is.
         self.stop_requested = False
-        # The command lines: the launcher's servers unless others are given (tests).
+        # The servers: those of `asf-bot run` unless others are given (the cluster, tests).
         self._servers = servers
-        self._commands: dict[str, list[str]] = {}
+        self._commands: dict[str, Server] = {}
         self._say = say
         self._started_at: dict[str, float] = {}
         # Per server, the wait before it starts again after its next crash.
@@ -261,10 +346,13 @@ class Supervisor:
     def start(self) -> None:
         """Start every server and return once all of them answer."""
         if self._servers is not None:
-            self._commands = dict(self._servers)
+            self._commands = {
+                name: server if isinstance(server, Server) else Server(list(server))
+                for name, server in self._servers.items()
+            }
         else:
             self._check_model()
-            self._commands = commands(self.config, write_endpoints(self.config))
+            self._commands = bot_servers(self.config, write_endpoints(self.config))
         for name in self._commands:
             self.start_server(name)
         self.wait_until_ready(list(self._commands))
@@ -284,31 +372,19 @@ class Supervisor:
             output = (self.config.log_dir / f"{name.replace(' ', '-')}.log").open("ab")
             self._logs[name] = output
         self._started_at[name] = time.monotonic()
+        server = self._commands[name]
         self.processes[name] = subprocess.Popen(
-            self._commands[name],
+            server.command,
             cwd=PROJECT_ROOT,
-            env={**os.environ, **QUIET_ENV, **self._environment(name)},
+            env={**os.environ, **QUIET_ENV, **server.environment},
             start_new_session=True,
             stdout=output,
             stderr=subprocess.STDOUT if output else None,
         )
 
-    def _environment(self, name: str) -> dict[str, str]:
-        # The secret goes by environment, never on a command line (which `ps` shows).
-        if name == "action server":
-            return {"ACTION_SERVER_TOKEN": self.config.action_token}
-        return {}
-
     def _ready(self, name: str) -> bool:
         """Return True when the named server answers."""
-        checks = {
-            "action server": lambda: _get(f"{self.config.action_url}/health") == 200,
-            "Rasa server": lambda: rasa_ready(self.config),
-            "web app": lambda: _get(f"{self.config.web_url}/health") == 200,
-            "mail sink": lambda: _listening(self.config.mail_port),
-        }
-        # The mail worker has no port: it is ready once it runs.
-        return checks.get(name, lambda: True)()
+        return self._commands[name].ready()
 
     def wait_until_ready(self, names: list[str]) -> None:
         """Return once the named servers answer; LaunchError if one stops or is too slow."""
@@ -355,6 +431,10 @@ class Supervisor:
             f"the {name} stopped unexpectedly ({_exit_status(process.returncode)}); "
             f"starting it again in {delay:g} s"
         )
+
+    def settled(self) -> bool:
+        """Return True when no server is waiting to start again or to answer again."""
+        return not self._restart_at and not self._returning
 
     def stop(self, timeout: float = 15.0) -> None:
         """Stop every server: SIGTERM to its process group, SIGKILL after `timeout`."""

@@ -33,7 +33,9 @@ def _flag(environ: Mapping[str, str], name: str) -> bool | None:
     raise SettingsError(f"{name} must be true or false, not {raw!r}")
 
 
-def _number(environ: Mapping[str, str], name: str, default: float, kind: type = int) -> float:
+def _number(
+    environ: Mapping[str, str], name: str, default: float, kind: type = int, zero: bool = False
+) -> float:
     raw = environ.get(name)
     if raw is None or raw.strip() == "":
         return default
@@ -41,8 +43,9 @@ def _number(environ: Mapping[str, str], name: str, default: float, kind: type = 
         value = kind(raw)
     except ValueError as error:
         raise SettingsError(f"{name} must be a number, not {raw!r}") from error
-    if value <= 0:
-        raise SettingsError(f"{name} must be greater than zero, not {raw!r}")
+    if value < 0 or (value == 0 and not zero):
+        least = "zero or more" if zero else "greater than zero"
+        raise SettingsError(f"{name} must be {least}, not {raw!r}")
     return value
 
 
@@ -54,6 +57,18 @@ class Settings:
     content_dir: Path = PROJECT_ROOT / "content"
     # The app database (checklist results); any SQLAlchemy URL.
     database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'app.db'}"
+    # Connections each process keeps open to the app database, and how many more it may
+    # open at a peak (PostgreSQL; SQLite ignores them). See README, "Running on several
+    # machines", for how they add up against PostgreSQL's max_connections.
+    database_pool_size: int = 5
+    database_max_overflow: int = 5
+    # Where Rasa keeps conversations (the redacting SQL tracker store): any SQLAlchemy
+    # URL, e.g. postgresql+psycopg2://asf@db/asf. None: a SQLite file, var/tracker.db.
+    tracker_store_url: str | None = None
+    # Redis for what replicas must share: Rasa's lock store (one message of a
+    # conversation at a time, whichever replica takes it) and the web app's rate limits.
+    # None: both in memory, for one machine.
+    redis_url: str | None = None
     # Key of the keyed hash that stands in for conversation ids in the app database.
     pseudonym_key: str = DEVELOPMENT_PSEUDONYM_KEY
     production: bool = False
@@ -117,6 +132,14 @@ class Settings:
         return cls(
             content_dir=Path(environ.get("ASF_CONTENT_DIR", defaults.content_dir)),
             database_url=environ.get("DATABASE_URL", defaults.database_url),
+            database_pool_size=int(
+                _number(environ, "DATABASE_POOL_SIZE", defaults.database_pool_size)
+            ),
+            database_max_overflow=int(
+                _number(environ, "DATABASE_MAX_OVERFLOW", defaults.database_max_overflow, zero=True)
+            ),
+            tracker_store_url=environ.get("TRACKER_STORE_URL", "").strip() or None,
+            redis_url=environ.get("REDIS_URL", "").strip() or None,
             pseudonym_key=key or defaults.pseudonym_key,
             production=production,
             retention_days=int(_number(environ, "ASF_RETENTION_DAYS", defaults.retention_days)),

@@ -8,7 +8,7 @@ change on disk, so an edit shows in the very next answer.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -466,3 +466,16 @@ class ContentRepository:
         self.checklist()
         self.privacy()
         self.escalation()
+
+
+def load_text_fields(path: Path, kind: type[T]) -> T:
+    """Read a YAML file of texts into the dataclass `kind`, one string per field.
+
+    A missing or non-text field fails when the server starts, not in front of a visitor.
+    """
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    names = [field.name for field in fields(kind)]  # type: ignore[arg-type]
+    missing = [name for name in names if not isinstance(data.get(name), str)]
+    if missing:
+        raise ValueError(f"{path}: missing {', '.join(missing)}")
+    return kind(**{name: data[name] for name in names})

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +23,12 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    create_engine,
     delete,
     inspect,
     select,
 )
-from sqlalchemy.engine import URL, Engine
+from sqlalchemy.engine import URL, Engine, make_url
 
 # The columns of Rasa's SQLTrackerStore.SQLEvent that are read or filtered on here.
 events = Table(
@@ -40,6 +42,11 @@ events = Table(
 )
 
 _ENV_VARIABLE = re.compile(r"\$\{([^}]+)\}")
+
+# The class the Rasa server loads as its tracker store (see endpoints.yml).
+TRACKER_STORE_TYPE = "bot.nlp.tracker_store.RedactingSQLTrackerStore"
+# Rasa's own variable naming the PostgreSQL schema of its tables (SQLTrackerStore).
+SCHEMA_VARIABLE = "POSTGRESQL_SCHEMA"
 
 
 def _expand(value: Any) -> Any:
@@ -71,6 +78,49 @@ def tracker_store_url(endpoints_file: Path, root: Path) -> str:
         database=db,
         query=store.get("query") or {},
     ).render_as_string(hide_password=False)
+
+
+def tracker_store_endpoint(url: str) -> dict[str, Any]:
+    """Return endpoints.yml's `tracker_store` keys for the tracker store at SQLAlchemy `url`.
+
+    Rasa's SQL tracker store takes its connection as separate keys, not as a URL. The
+    host goes under `url`: Rasa hands that key to a tracker store loaded by module path
+    as `host`, so a `host` key would be given twice.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if not parsed.database or parsed.database == ":memory:":
+            raise ValueError("a SQLite tracker store needs a file, e.g. sqlite:///var/tracker.db")
+        return {"type": TRACKER_STORE_TYPE, "dialect": "sqlite", "db": parsed.database}
+    # Rasa sizes its pool (SQL_POOL_SIZE, SQL_MAX_OVERFLOW) and applies POSTGRESQL_SCHEMA
+    # only when the dialect is exactly "postgresql"; psycopg2 is that dialect's default
+    # driver, so naming it adds nothing.
+    dialect = "postgresql" if parsed.drivername == "postgresql+psycopg2" else parsed.drivername
+    keys = {
+        "type": TRACKER_STORE_TYPE,
+        "dialect": dialect,
+        "url": parsed.host,
+        "port": parsed.port,
+        "db": parsed.database,
+        "username": parsed.username,
+        "password": parsed.password,
+        "query": dict(parsed.query),
+    }
+    return {key: value for key, value in keys.items() if value not in (None, {})}
+
+
+def tracker_store_engine(url: str, environ: Mapping[str, str] | None = None) -> Engine:
+    """Return an engine on the tracker store at `url` that sees the tables Rasa sees.
+
+    On PostgreSQL the Rasa server puts its table in the schema POSTGRESQL_SCHEMA names,
+    when set: staff commands must look for conversations there too.
+    """
+    environ = os.environ if environ is None else environ
+    schema = environ.get(SCHEMA_VARIABLE, "").strip()
+    connect_args: dict[str, str] = {}
+    if schema and make_url(url).get_backend_name() == "postgresql":
+        connect_args["options"] = f"-csearch_path={schema}"
+    return create_engine(url, future=True, connect_args=connect_args)
 
 
 class ConversationRepository:

@@ -10,6 +10,7 @@ from email.policy import SMTP
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.sql import Select
 
 from bot.domain.redaction import EMAIL_PLACEHOLDER
 from bot.domain.ticket import (
@@ -112,19 +113,13 @@ class TicketRepository:
         """Claim the next due mail for sending until now + lease; None when none is due.
 
         Due: pending and its time has come, or sending but its lease ran out (a worker
-        stopped mid-delivery). The claim is a compare-and-set on (status, attempts), so
-        two workers never both claim the same row.
+        stopped mid-delivery). On PostgreSQL the row is locked as it is read, skipping
+        rows other workers hold, so workers never take the same row nor wait on each
+        other. The claim itself is a compare-and-set on (status, attempts), so two
+        workers never both claim the same row even without row locks (SQLite).
         """
-        # For a pending row next_attempt_at is when to try again; for a sending row it is
-        # when the claim (lease) runs out.
-        query = (
-            select(outbox, tickets.c.reference)
-            .join(tickets, tickets.c.id == outbox.c.ticket_id)
-            .where(outbox.c.status.in_([PENDING, SENDING]), outbox.c.next_attempt_at <= now)
-            .order_by(outbox.c.next_attempt_at, outbox.c.id)
-            .limit(5)
-        )
         with self._engine.begin() as connection:
+            query = _due(now, row_locks=connection.dialect.name == "postgresql")
             for row in connection.execute(query).mappings().all():
                 claimed = connection.execute(
                     outbox.update()
@@ -305,6 +300,24 @@ class TicketRepository:
                 else:
                     unsent += 1
         return Withdrawal(unsent=unsent, sent=sent)
+
+
+def _due(now: datetime, row_locks: bool) -> Select:
+    """Return the query of mail due at `now`, oldest first, with its ticket's reference."""
+    # For a pending row next_attempt_at is when to try again; for a sending row it is
+    # when the claim (lease) runs out.
+    query = (
+        select(outbox, tickets.c.reference)
+        .join(tickets, tickets.c.id == outbox.c.ticket_id)
+        .where(outbox.c.status.in_([PENDING, SENDING]), outbox.c.next_attempt_at <= now)
+        .order_by(outbox.c.next_attempt_at, outbox.c.id)
+    )
+    if row_locks:
+        # Lock only the outbox row (not the ticket's), and only the one taken: a row this
+        # worker locked but did not claim would be skipped by the others meanwhile.
+        return query.with_for_update(skip_locked=True, of=outbox).limit(1)
+    # Without row locks another worker may win the compare-and-set on the first rows.
+    return query.limit(5)
 
 
 def _is_address(address: str) -> object:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import aiohttp
 import jinja2
+import redis.asyncio
 from aiohttp import web
 
 from bot.runtime.settings import Settings
@@ -16,7 +17,7 @@ from bot.web.keys import CONTENT, LIMITER, MESSAGES, RASA, SETTINGS, TEMPLATES
 from bot.web.messages import load_messages
 from bot.web.middleware import add_security_headers
 from bot.web.rasa import RasaClient
-from bot.web.ratelimit import RateLimiter
+from bot.web.ratelimit import RateLimiter, RedisRateLimiter
 from bot.web.routes import setup_routes
 
 HERE = Path(__file__).resolve().parent
@@ -24,6 +25,9 @@ HERE = Path(__file__).resolve().parent
 # A chat message is a few hundred characters; JSON escaping can make each one six bytes.
 # Anything larger is refused before it is read (and answered as "too long").
 MAX_REQUEST_BYTES = 16 * 1024
+# Redis is on the same network as the web apps: when it takes longer than this, the
+# rate limit is checked by this app alone rather than keep the visitor waiting.
+REDIS_TIMEOUT = 1.0
 
 
 async def _rasa_client(app: web.Application) -> AsyncIterator[None]:
@@ -34,20 +38,57 @@ async def _rasa_client(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
+def _shared_rate_limits(
+    clock: Callable[[], float] | None,
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """Rate limits in Redis, shared with the other web apps, for the app's lifetime."""
+
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        settings = app[SETTINGS]
+        client = redis.asyncio.Redis.from_url(
+            settings.redis_url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT
+        )
+        app[LIMITER] = RedisRateLimiter(
+            client,
+            burst=settings.rate_limit_burst,
+            per_minute=settings.rate_limit_per_minute,
+            clock=clock or time.time,
+            fallback=_local_rate_limits(settings, clock),
+        )
+        try:
+            yield
+        finally:
+            await client.close(close_connection_pool=True)
+
+    return context
+
+
+def _local_rate_limits(settings: Settings, clock: Callable[[], float] | None) -> RateLimiter:
+    """Rate limits in this app's memory."""
+    return RateLimiter(
+        burst=settings.rate_limit_burst,
+        per_minute=settings.rate_limit_per_minute,
+        clock=clock or time.monotonic,
+    )
+
+
 def create_app(
-    settings: Settings | None = None, clock: Callable[[], float] = time.monotonic
+    settings: Settings | None = None, clock: Callable[[], float] | None = None
 ) -> web.Application:
-    """Return the web app for `settings` (from the environment when not given)."""
+    """Return the web app for `settings` (from the environment when not given).
+
+    `clock` times the rate limits (default: the monotonic clock in memory, the wall
+    clock when they are shared in Redis through REDIS_URL).
+    """
     settings = settings or Settings.from_env()
     app = web.Application(client_max_size=MAX_REQUEST_BYTES)
     app[SETTINGS] = settings
     app[CONTENT] = ContentRepository(settings.content_dir)
     app[MESSAGES] = load_messages()
-    app[LIMITER] = RateLimiter(
-        burst=settings.rate_limit_burst,
-        per_minute=settings.rate_limit_per_minute,
-        clock=clock,
-    )
+    if settings.redis_url:
+        app.cleanup_ctx.append(_shared_rate_limits(clock))
+    else:
+        app[LIMITER] = _local_rate_limits(settings, clock)
     app[TEMPLATES] = jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"),
         autoescape=True,

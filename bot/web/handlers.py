@@ -41,12 +41,18 @@ def _refuse(status: int, message: str, **headers: str) -> web.Response:
     return web.json_response({"message": message}, status=status, headers=headers)
 
 
-def _unreachable(request: web.Request) -> web.Response:
+def _unreachable(request: web.Request, nothing_said: bool = False) -> web.Response:
+    """503 with a message that offers a retry: Rasa could not be reached, or said nothing."""
     messages = request.app[MESSAGES]
+    with_phone, without_phone = (
+        (messages.no_answer, messages.no_answer_without_phone)
+        if nothing_said
+        else (messages.unreachable, messages.unreachable_without_phone)
+    )
     try:
-        text = messages.unreachable.format(phone=request.app[CONTENT].contact().phone)
+        text = with_phone.format(phone=request.app[CONTENT].contact().phone)
     except ContentError:
-        text = messages.unreachable_without_phone
+        text = without_phone
     return _refuse(503, text)
 
 
@@ -77,7 +83,7 @@ async def chat(request: web.Request) -> web.Response:
         }
         return _refuse(422, refusals[checked.problem])
 
-    decision = request.app[LIMITER].check(session)
+    decision = await request.app[LIMITER].check(session)
     if not decision.allowed:
         retry_after = str(max(1, math.ceil(decision.retry_after)))
         return _refuse(429, messages.rate_limited, **{"Retry-After": retry_after})
@@ -85,4 +91,8 @@ async def chat(request: web.Request) -> web.Response:
         replies = await request.app[RASA].send(session, checked.text)
     except RasaUnavailable:
         return _unreachable(request)
+    if not replies:
+        # Rasa handled the message but has nothing to show: an action failed midway (its
+        # server died, say), and Rasa went on without its events. Never silence.
+        return _unreachable(request, nothing_said=True)
     return web.json_response({"replies": replies})

@@ -9,11 +9,11 @@ from bot.runtime.settings import Settings
 from bot.services.content import ContentRepository
 from bot.web.messages import Messages
 from bot.web.rasa import RasaClient
-from bot.web.ratelimit import RateLimiter
+from bot.web.ratelimit import Limiter
 
 SETTINGS = web.AppKey("settings", Settings)
 CONTENT = web.AppKey("content", ContentRepository)
 MESSAGES = web.AppKey("messages", Messages)
-LIMITER = web.AppKey("limiter", RateLimiter)
+LIMITER = web.AppKey("limiter", Limiter)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
 RASA = web.AppKey("rasa", RasaClient)

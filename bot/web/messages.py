@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from bot.services.content import load_text_fields
 
 MESSAGES_FILE = Path(__file__).with_name("messages.yml")
 
@@ -22,13 +22,10 @@ class Messages:
     rate_limited: str
     unreachable: str
     unreachable_without_phone: str
+    no_answer: str
+    no_answer_without_phone: str
 
 
 def load_messages(path: Path = MESSAGES_FILE) -> Messages:
     """Read the messages file; a missing text fails at start, not in front of a visitor."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    names = [field.name for field in fields(Messages)]
-    missing = [name for name in names if not isinstance(data.get(name), str)]
-    if missing:
-        raise ValueError(f"{path}: missing {', '.join(missing)}")
-    return Messages(**{name: data[name] for name in names})
+    return load_text_fields(path, Messages)

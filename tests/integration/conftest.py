@@ -1,4 +1,5 @@
-"""Fixtures of the staff mail tests: a migrated app database, tickets, a real SMTP server."""
+"""Fixtures of the integration tests: a migrated app database, tickets, a real SMTP server,
+and Rasa's tracker store as the Rasa server opens it."""
 
 from __future__ import annotations
 
@@ -7,11 +8,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.tracker_store import TrackerStore, create_tracker_store
+from rasa.shared.core.domain import Domain
+from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 
 from bot.mail.worker import MailWorker, RetryPolicy, SmtpServer
 from bot.services.tickets import TicketService
+from bot.storage.conversations import tracker_store_endpoint
 from bot.storage.migrate import upgrade
 from bot.storage.tickets import TicketRepository
 from tests.conftest import free_port
@@ -75,3 +81,22 @@ def desk(database_url, smtp) -> Iterator[Desk]:
     policy = RetryPolicy(first_delay=30, max_delay=600, lease=120, poll=0.05)
     yield Desk(engine, repository, service, clock, smtp, policy)
     engine.dispose()
+
+
+# Rasa's tracker store, on a SQLite file and on PostgreSQL.
+
+
+@pytest.fixture
+def tracker_url(database_url, tmp_path) -> str:
+    """The tracker store's URL: a SQLite file of its own, or the test's PostgreSQL schema."""
+    if database_url.startswith("sqlite"):
+        return f"sqlite:///{tmp_path / 'tracker.db'}"
+    return database_url
+
+
+def open_tracker_store(
+    url: str, domain: Domain, event_broker: EventBroker | None = None
+) -> TrackerStore:
+    """Open the tracker store at `url` as the Rasa server does, from endpoints.yml's keys."""
+    endpoint = EndpointConfig.from_dict(tracker_store_endpoint(url))
+    return create_tracker_store(endpoint, domain, event_broker)

@@ -5,21 +5,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, inspect, select
+from sqlalchemy import create_engine, event, inspect, select
 
 from bot.runtime.settings import PROJECT_ROOT
 from bot.storage.migrate import upgrade
 from bot.storage.tables import outbox, tickets
-from bot.storage.tickets import FAILED, PENDING, SENDING, SENT
+from bot.storage.tickets import FAILED, PENDING, SENDING, SENT, OutgoingMail, TicketRepository
 from tests.conftest import free_port
 from tests.integration.conftest import STAFF, Desk
 from tests.integration.smtp import SmtpTestServer
@@ -182,8 +183,6 @@ def test_the_ticket_and_its_mail_are_written_in_one_transaction(desk):
 def test_migrations_create_tickets_and_outbox_and_can_run_twice(database_url):
     upgrade(database_url)
     upgrade(database_url)
-    from sqlalchemy import create_engine
-
     engine = create_engine(database_url, future=True)
     names = set(inspect(engine).get_table_names())
     assert {"tickets", "outbox", "checklist_results"} <= names
@@ -192,7 +191,9 @@ def test_migrations_create_tickets_and_outbox_and_can_run_twice(database_url):
     engine.dispose()
 
 
-def worker_process(database_url: str, smtp_port: int, log: Path) -> subprocess.Popen[bytes]:
+def worker_process(
+    database_url: str, smtp_port: int, log: Path, settings: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -202,6 +203,7 @@ def worker_process(database_url: str, smtp_port: int, log: Path) -> subprocess.P
         "MAIL_RETRY_SECONDS": "0.2",
         "MAIL_LEASE_SECONDS": "2",
         "SMTP_TIMEOUT": "5",
+        **(settings or {}),
     }
     with log.open("ab") as stderr:
         return subprocess.Popen(
@@ -228,8 +230,6 @@ def test_the_worker_process_survives_restarts_and_delivers_once_the_server_is_up
 ):
     if database_url.startswith("postgresql"):
         pytest.skip("one database is enough for the process test")
-    from datetime import datetime, timezone
-
     ticket = desk.ticket(now=datetime.now(timezone.utc))
     server = SmtpTestServer(free_port())
     log = tmp_path / "worker.log"
@@ -258,4 +258,115 @@ def test_the_worker_process_survives_restarts_and_delivers_once_the_server_is_up
         if first.poll() is None:
             os.killpg(first.pid, signal.SIGKILL)
             first.wait()
+        server.stop()
+
+
+# Several mail workers on one PostgreSQL outbox (several machines).
+
+
+def only_postgresql(database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("several mail workers share an outbox on PostgreSQL; SQLite is one machine's")
+
+
+def test_concurrent_claims_never_return_the_same_mail(desk, database_url):
+    only_postgresql(database_url)
+    references = {desk.ticket(f"Fråga {n}", conversation_id=f"v-{n}").reference for n in range(30)}
+    start = threading.Barrier(2, timeout=10)
+    claimed: list[list[str]] = [[], []]
+
+    def claim_all(got: list[str]) -> None:
+        # A worker of its own: its own engine and connections.
+        engine = create_engine(database_url, future=True)
+        repository = TicketRepository(engine)
+        start.wait()
+        while (mail := repository.claim(desk.clock(), timedelta(minutes=5))) is not None:
+            got.append(mail.reference)
+        engine.dispose()
+
+    threads = [threading.Thread(target=claim_all, args=(got,)) for got in claimed]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    together = claimed[0] + claimed[1]
+    assert len(together) == len(set(together)) == 30
+    assert set(together) == references
+
+
+def test_a_worker_takes_the_next_mail_instead_of_waiting_for_a_row_another_holds(
+    desk, database_url
+):
+    only_postgresql(database_url)
+    held = desk.ticket("Första frågan")
+    free = desk.ticket("Andra frågan")
+    other_worker = create_engine(database_url, future=True)
+    result: list[OutgoingMail | None] = []
+    with other_worker.connect() as connection:
+        transaction = connection.begin()
+        # Another worker is in the middle of claiming the first mail.
+        connection.execute(
+            select(outbox.c.id)
+            .join(tickets, tickets.c.id == outbox.c.ticket_id)
+            .where(tickets.c.reference == held.reference)
+            .with_for_update(of=outbox)
+        ).one()
+        claiming = threading.Thread(
+            target=lambda: result.append(desk.repository.claim(desk.clock(), timedelta(minutes=5)))
+        )
+        claiming.start()
+        claiming.join(5)
+        waited = claiming.is_alive()
+        transaction.rollback()
+    claiming.join(30)
+    other_worker.dispose()
+    assert not waited, "the claim waited for a row another worker held"
+    assert [mail.reference for mail in result] == [free.reference]
+    # Once the other worker lets go, the first mail is there to take.
+    assert desk.repository.claim(desk.clock(), timedelta(minutes=5)).reference == held.reference
+
+
+SENT_LINE = re.compile(r"Mail for (ASF-\d{4}-\d{6}) sent")
+
+
+def test_two_worker_processes_deliver_each_ticket_once_when_the_server_comes_up(
+    desk, database_url, tmp_path
+):
+    only_postgresql(database_url)
+    now = datetime.now(timezone.utc)
+    references = {
+        desk.ticket(f"Fråga nummer {n}", conversation_id=f"v-{n}", now=now).reference
+        for n in range(10)
+    }
+    server = SmtpTestServer(free_port())  # down: nothing listens on its port yet
+    logs = [tmp_path / "worker-1.log", tmp_path / "worker-2.log"]
+    # Retries a second apart at most; a lease longer than any delivery here, so that a
+    # duplicate can only come from two workers taking the same mail.
+    settings = {"MAIL_RETRY_MAX_SECONDS": "1", "MAIL_LEASE_SECONDS": "60"}
+    workers = [worker_process(database_url, server.port, log, settings) for log in logs]
+    try:
+        assert wait_for(lambda: all(s.attempts >= 2 for s in desk.repository.statuses()), 30)
+        assert {s.status for s in desk.repository.statuses()} <= {PENDING, SENDING}
+        assert server.received == []
+        server.start()
+        assert wait_for(lambda: all(s.status == SENT for s in desk.repository.statuses()))
+        time.sleep(1)  # time for a second copy to arrive, if one were sent
+        received = [m.message for m in server.received]
+        assert sorted(m["X-ASF-Ticket"] for m in received) == sorted(references)
+        with desk.engine.connect() as connection:
+            stored_ids = set(connection.execute(select(outbox.c.message_id)).scalars())
+        assert sorted(m["Message-ID"] for m in received) == sorted(stored_ids)
+        for worker in workers:
+            os.killpg(worker.pid, signal.SIGTERM)
+            assert worker.wait(10) == 0
+        logged = [log.read_text(encoding="utf-8") for log in logs]
+        sent_by = [set(SENT_LINE.findall(text)) for text in logged]
+        assert sent_by[0] | sent_by[1] == references
+        assert not sent_by[0] & sent_by[1]
+        assert "@" not in "".join(logged)
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                os.killpg(worker.pid, signal.SIGKILL)
+                worker.wait()
         server.stop()

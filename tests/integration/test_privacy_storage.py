@@ -15,8 +15,8 @@ import yaml
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
-from sqlalchemy import create_engine, inspect, select, text
-from sqlalchemy.engine import Engine
+from sqlalchemy import create_engine, inspect, select
+from sqlalchemy.engine import Engine, make_url
 
 from bot.domain.consent import Purpose
 from bot.domain.email_address import InvalidAddress
@@ -26,18 +26,15 @@ from bot.runtime.settings import PROJECT_ROOT
 from bot.services.privacy import PrivacyService
 from bot.services.tickets import TicketService
 from bot.storage.consents import ConsentRepository
-from bot.storage.conversations import ConversationRepository
+from bot.storage.conversations import ConversationRepository, tracker_store_endpoint
 from bot.storage.migrate import upgrade
 from bot.storage.pending_questions import PendingQuestionRepository
 from bot.storage.tables import outbox, tickets
 from bot.storage.tickets import TicketRepository
-from tests.conftest import POSTGRES_URL, postgres_available
+from tests.integration.conftest import open_tracker_store
 
 KEY = "test-key"
 DAY = datetime(2026, 11, 28, 10, 0, tzinfo=timezone.utc)
-TABLES = (
-    "pending_questions, outbox, tickets, email_consents, checklist_results, alembic_version, events"
-)
 
 
 class Clock:
@@ -55,50 +52,19 @@ def domain() -> Domain:
     return Domain.load(str(PROJECT_ROOT / "domain.yml"))
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def databases(request, tmp_path):
-    """(app database URL, tracker store keyword arguments as in endpoints.yml)."""
-    if request.param == "sqlite":
-        yield (
-            f"sqlite:///{tmp_path / 'app.db'}",
-            {"dialect": "sqlite", "db": str(tmp_path / "t.db")},
-        )
-        return
-    if not postgres_available():
-        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432 (the scale path is not tested)")
-    engine = create_engine(POSTGRES_URL, future=True)
-    with engine.begin() as connection:
-        connection.execute(text(f"DROP TABLE IF EXISTS {TABLES}"))
-    yield (
-        POSTGRES_URL,
-        {
-            "dialect": "postgresql",
-            "host": "127.0.0.1",
-            "port": 5432,
-            "db": "test",
-            "username": "postgres",
-        },
-    )
-    with engine.begin() as connection:
-        connection.execute(text(f"DROP TABLE IF EXISTS {TABLES}"))
-    engine.dispose()
-
-
 @pytest.fixture
-def app_engine(databases):
+def app_engine(database_url):
     """The migrated app database."""
-    url, _ = databases
-    upgrade(url)
-    engine = create_engine(url, future=True)
+    upgrade(database_url)
+    engine = create_engine(database_url, future=True)
     yield engine
     engine.dispose()
 
 
 @pytest.fixture
-def world(databases, domain, app_engine):
+def world(tracker_url, domain, app_engine):
     """The privacy service as staff have it, its clock, and the tracker store."""
-    _, tracker_kwargs = databases
-    store = RedactingSQLTrackerStore(domain=domain, **tracker_kwargs)
+    store = open_tracker_store(tracker_url, domain)
     clock = Clock(DAY)
     engine = app_engine
     service = PrivacyService(
@@ -129,13 +95,12 @@ def converse(store: RedactingSQLTrackerStore, domain: Domain, sender: str, addre
     asyncio.run(store.save(tracker))
 
 
-def test_migrations_create_the_consent_table_and_can_run_twice(databases):
-    url, _ = databases
-    upgrade(url)
-    upgrade(url)
-    columns = {
-        c["name"] for c in inspect(create_engine(url, future=True)).get_columns("email_consents")
-    }
+def test_migrations_create_the_consent_table_and_can_run_twice(database_url):
+    upgrade(database_url)
+    upgrade(database_url)
+    engine = create_engine(database_url, future=True)
+    columns = {c["name"] for c in inspect(engine).get_columns("email_consents")}
+    engine.dispose()
     assert columns == {
         "id",
         "address",
@@ -244,20 +209,23 @@ def run_cli(argv: list[str]) -> int:
     return exit_.value.code
 
 
-@pytest.fixture
-def staff(databases, domain, tmp_path, monkeypatch):
-    """An endpoints file and environment as on the server; a service to fill them."""
-    url, tracker_kwargs = databases
-    upgrade(url)
-    endpoints = tmp_path / "endpoints.yml"
-    store_config = {"type": "bot.nlp.tracker_store.RedactingSQLTrackerStore"} | tracker_kwargs
-    if "host" in store_config:
-        store_config["url"] = store_config.pop("host")
-    endpoints.write_text(yaml.safe_dump({"tracker_store": store_config}), encoding="utf-8")
-    monkeypatch.setenv("DATABASE_URL", url)
+@pytest.fixture(params=["endpoints file", "TRACKER_STORE_URL"])
+def staff(request, database_url, tracker_url, domain, tmp_path, monkeypatch):
+    """The environment as on the server, the tracker store named by an endpoints file
+    (as `asf-bot run` writes it) or by TRACKER_STORE_URL; a service to fill them."""
+    upgrade(database_url)
+    monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("ASF_PSEUDONYM_KEY", KEY)
-    store = RedactingSQLTrackerStore(domain=domain, **tracker_kwargs)
-    engine = create_engine(url, future=True)
+    privacy = ["privacy"]
+    if request.param == "TRACKER_STORE_URL":
+        monkeypatch.setenv("TRACKER_STORE_URL", tracker_url)
+    else:
+        endpoints = tmp_path / "endpoints.yml"
+        store_config = tracker_store_endpoint(tracker_url)
+        endpoints.write_text(yaml.safe_dump({"tracker_store": store_config}), encoding="utf-8")
+        privacy += ["--endpoints", str(endpoints)]
+    store = open_tracker_store(tracker_url, domain)
+    engine = create_engine(database_url, future=True)
     service = PrivacyService(
         ConsentRepository(engine),
         PendingQuestionRepository(engine),
@@ -265,8 +233,9 @@ def staff(databases, domain, tmp_path, monkeypatch):
         KEY,
         90,
     )
-    yield service, store, ["privacy", "--endpoints", str(endpoints)]
+    yield service, store, privacy
     store.engine.dispose()
+    engine.dispose()
 
 
 def test_staff_export_everything_stored_about_an_address_as_json(staff, domain, capsys):
@@ -304,6 +273,43 @@ def test_staff_purge_what_is_past_retention(staff, domain, capsys):
     assert service.stored_for("visitor-old") == []
     assert len(service.stored_for("visitor-new")) == 1
     assert asyncio.run(store.retrieve("visitor-old")) is None
+
+
+def test_staff_find_conversations_in_the_schema_rasa_was_told_to_use(
+    database_url, domain, monkeypatch, capsys
+):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("POSTGRESQL_SCHEMA is Rasa's PostgreSQL setting only")
+    # The operator's way: a plain URL, and Rasa's own variable naming the schema.
+    schema = make_url(database_url).query["options"].removeprefix("-csearch_path=")
+    plain = database_url.split("?")[0]
+    upgrade(database_url)
+    for name, value in {
+        "DATABASE_URL": database_url,
+        "ASF_PSEUDONYM_KEY": KEY,
+        "TRACKER_STORE_URL": plain,
+        "POSTGRESQL_SCHEMA": schema,
+    }.items():
+        monkeypatch.setenv(name, value)
+    store = open_tracker_store(plain, domain)
+    engine = create_engine(database_url, future=True)
+    service = PrivacyService(
+        ConsentRepository(engine),
+        PendingQuestionRepository(engine),
+        TicketRepository(engine),
+        KEY,
+        90,
+    )
+    try:
+        service.record("anna@exempel.se", Purpose.REPLY, "1", "visitor-1")
+        converse(store, domain, "visitor-1", "anna@exempel.se")
+        assert inspect(engine).has_table("events", schema=schema)
+        assert run_cli(["privacy", "delete", "anna@exempel.se"]) == 0
+        assert "Deleted 1 record(s) and 1 conversation(s)." in capsys.readouterr().out
+        assert asyncio.run(store.retrieve("visitor-1")) is None
+    finally:
+        store.engine.dispose()
+        engine.dispose()
 
 
 # Questions handed to staff: deletion reaches the tickets, their mail and pending questions.

@@ -1,10 +1,12 @@
-"""The project's tracker store writes no visitor's personal data, and forgets on request."""
+"""The project's tracker store writes no visitor's personal data, and forgets on request.
+
+Each test runs on a SQLite file and on PostgreSQL when one runs on 127.0.0.1:5432, the
+store opened from the endpoint keys `asf-bot run` writes for TRACKER_STORE_URL.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
-from pathlib import Path
 
 import pytest
 import yaml
@@ -14,10 +16,14 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from bot.domain.consent import FORGET_CONVERSATION_SLOT
 from bot.nlp.tracker_store import RedactingSQLTrackerStore
 from bot.runtime.settings import PROJECT_ROOT
+from tests.conftest import POSTGRES_URL
+from tests.integration.conftest import open_tracker_store
 
 ADDRESS = "anna.öberg@exempel.se"
 PERSONAL = [ADDRESS, "öberg", "19850709-1234", "070-123 45 67", "anna@gmail,com"]
@@ -29,23 +35,31 @@ def domain() -> Domain:
 
 
 @pytest.fixture
-def db(tmp_path) -> Path:
-    return tmp_path / "tracker.db"
-
-
-@pytest.fixture
-def store(domain, db):
-    store = RedactingSQLTrackerStore(domain=domain, dialect="sqlite", db=str(db))
+def store(domain, tracker_url):
+    store = open_tracker_store(tracker_url, domain)
+    assert isinstance(store, RedactingSQLTrackerStore)
     yield store
     store.engine.dispose()
 
 
-def rows(db: Path, sender: str = "visitor") -> str:
-    with sqlite3.connect(db) as connection:
-        found = connection.execute(
-            "SELECT type_name, intent_name, action_name, data FROM events WHERE sender_id = ?",
-            (sender,),
-        ).fetchall()
+def stored_events(url: str, sender: str = "visitor") -> list[tuple]:
+    """The rows of one conversation as they are in the database, in order."""
+    engine = create_engine(url, future=True)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(
+                text(
+                    "SELECT type_name, intent_name, action_name, data FROM events "
+                    "WHERE sender_id = :sender ORDER BY id"
+                ),
+                {"sender": sender},
+            ).all()
+    finally:
+        engine.dispose()
+
+
+def rows(url: str, sender: str = "visitor") -> str:
+    found = [tuple(row) for row in stored_events(url, sender)]
     return repr(found) + "".join(str(row) for row in found)
 
 
@@ -76,10 +90,10 @@ def visitor_turn(domain: Domain, sender: str = "visitor") -> DialogueStateTracke
     )
 
 
-def test_messages_slots_and_answers_are_written_without_personal_data(store, domain, db):
+def test_messages_slots_and_answers_are_written_without_personal_data(store, domain, tracker_url):
     tracker = visitor_turn(domain)
     asyncio.run(store.save(tracker))
-    stored = rows(db)
+    stored = rows(tracker_url)
     for value in PERSONAL:
         assert value not in stored
     assert "[e-postadress]" in stored and "[personnummer]" in stored
@@ -91,17 +105,18 @@ def test_messages_slots_and_answers_are_written_without_personal_data(store, dom
     assert ADDRESS in tracker.latest_message.text
 
 
-def test_a_tracker_read_back_has_the_redacted_values_and_new_events_are_appended(store, domain, db):
+def test_a_tracker_read_back_has_the_redacted_values_and_new_events_are_appended(
+    store, domain, tracker_url
+):
     asyncio.run(store.save(visitor_turn(domain)))
     tracker = asyncio.run(store.retrieve("visitor"))
     assert tracker.get_slot("email_address") == "[e-postadress]"
     tracker.update(UserUttered("tack! ring mig på 070-765 43 21", {"name": "thank"}))
     asyncio.run(store.save(tracker))
-    with sqlite3.connect(db) as connection:
-        types = [t for (t,) in connection.execute("SELECT type_name FROM events ORDER BY id")]
+    types = [row.type_name for row in stored_events(tracker_url)]
     assert types == ["action", "user", "slot", "slot", "bot", "action", "user"]
     # A later turn's personal data is redacted as well.
-    assert "070-765 43 21" not in rows(db)
+    assert "070-765 43 21" not in rows(tracker_url)
     retrieved = asyncio.run(store.retrieve("visitor"))
     assert retrieved.latest_message.text == "tack! ring mig på [telefonnummer]"
 
@@ -116,11 +131,9 @@ class CollectingBroker(EventBroker):
         self.published.append(event)
 
 
-def test_an_event_broker_is_given_only_redacted_events(domain, db):
+def test_an_event_broker_is_given_only_redacted_events(domain, tracker_url):
     broker = CollectingBroker()
-    store = RedactingSQLTrackerStore(
-        domain=domain, event_broker=broker, dialect="sqlite", db=str(db)
-    )
+    store = open_tracker_store(tracker_url, domain, broker)
     asyncio.run(store.save(visitor_turn(domain)))
     store.engine.dispose()
     published = repr(broker.published)
@@ -130,22 +143,73 @@ def test_an_event_broker_is_given_only_redacted_events(domain, db):
     assert "[e-postadress]" in published
 
 
-def test_a_conversation_whose_visitor_asked_for_deletion_is_deleted_whole(store, domain, db):
+def test_a_conversation_whose_visitor_asked_for_deletion_is_deleted_whole(
+    store, domain, tracker_url
+):
     asyncio.run(store.save(visitor_turn(domain)))
     asyncio.run(store.save(visitor_turn(domain, sender="someone-else")))
     tracker = asyncio.run(store.retrieve("visitor"))
     tracker.update(UserUttered("radera mina uppgifter", {"name": "delete_my_data"}))
     tracker.update(SlotSet(FORGET_CONVERSATION_SLOT, True))
     asyncio.run(store.save(tracker))
-    assert rows(db) == "[]"
+    assert stored_events(tracker_url) == []
+    assert len(stored_events(tracker_url, "someone-else")) == 6
     assert asyncio.run(store.retrieve("visitor")) is None
     assert asyncio.run(store.retrieve("someone-else")) is not None
 
 
-def test_endpoints_yml_configures_this_tracker_store(domain, db):
+def test_endpoints_yml_configures_this_tracker_store(domain, tmp_path):
     endpoints = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text(encoding="utf-8"))
-    config = endpoints["tracker_store"] | {"db": str(db)}
+    config = endpoints["tracker_store"] | {"db": str(tmp_path / "tracker.db")}
     store = create_tracker_store(EndpointConfig.from_dict(config), domain)
     # Rasa falls back to an in-memory store, with only a warning, if the class cannot load.
     assert isinstance(store, RedactingSQLTrackerStore)
     store.engine.dispose()
+
+
+def test_another_replica_reads_the_conversation_back_and_carries_it_on(store, domain, tracker_url):
+    # Two Rasa replicas on one database: whichever takes the next message continues the
+    # conversation where the other left it, each event stored once, in order.
+    asyncio.run(store.save(visitor_turn(domain)))
+    other = open_tracker_store(tracker_url, domain)
+    try:
+        tracker = asyncio.run(other.retrieve("visitor"))
+        assert tracker.get_slot("email_address") == "[e-postadress]"
+        tracker.update(UserUttered("vad är ett ASF?", {"name": "what_is_asf"}))
+        tracker.update(ActionExecuted("utter_what_is_asf"))
+        asyncio.run(other.save(tracker))
+    finally:
+        other.engine.dispose()
+    back = asyncio.run(store.retrieve("visitor"))
+    assert back.latest_message.text == "vad är ett ASF?"
+    types = [row.type_name for row in stored_events(tracker_url)]
+    assert types == ["action", "user", "slot", "slot", "bot", "action", "user", "action"]
+
+
+@pytest.mark.parametrize("named_by", ["URL", "POSTGRESQL_SCHEMA"])
+def test_on_postgresql_conversations_stay_in_the_schema_named(
+    named_by, domain, database_url, monkeypatch
+):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("schemas are PostgreSQL's")
+    # Deployments (and test runs) sharing one server never see each other's conversations.
+    schema = make_url(database_url).query["options"].removeprefix("-csearch_path=")
+    url = database_url
+    if named_by == "POSTGRESQL_SCHEMA":
+        url = database_url.split("?")[0]
+        monkeypatch.setenv("POSTGRESQL_SCHEMA", schema)
+    store = open_tracker_store(url, domain)
+    try:
+        asyncio.run(store.save(visitor_turn(domain)))
+        assert asyncio.run(store.retrieve("visitor")) is not None
+    finally:
+        store.engine.dispose()
+    engine = create_engine(POSTGRES_URL, future=True)
+    try:
+        with engine.connect() as connection:
+            found = connection.execute(
+                text(f"SELECT count(*) FROM {schema}.events WHERE sender_id = 'visitor'")
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    assert found == 6

@@ -1,7 +1,7 @@
 """A server that stops on its own starts again, after a wait that grows while it keeps crashing.
 
-The servers here are small Python processes with names the launcher has no health check
-for (it counts them ready once they run), so nothing here touches a port.
+The servers here are small Python processes without a health check (the supervisor counts
+them ready once they run), so nothing here touches a port.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.runtime.launcher import LaunchConfig, LaunchError, Supervisor, run
+from bot.runtime.launcher import LaunchConfig, LaunchError, Server, Supervisor, listening, run
 from tests.conftest import free_port
 
 CRASHES = [sys.executable, "-c", "import sys; sys.exit(3)"]
@@ -113,8 +113,10 @@ def test_a_server_stopped_on_purpose_is_not_started_again():
 
 def test_a_failure_at_start_is_reported_with_the_server_and_its_exit_code():
     # The sink's check waits for its port (on loopback, where nothing listens).
-    config = LaunchConfig(token="t", mail_port=free_port(), restart_delay=0.01)
-    supervisor = Supervisor(config, servers={"mail sink": CRASHES})
+    port = free_port()
+    config = LaunchConfig(token="t", mail_port=port, restart_delay=0.01)
+    sink = Server(CRASHES, ready=lambda: listening(port))
+    supervisor = Supervisor(config, servers={"mail sink": sink})
     try:
         with pytest.raises(LaunchError, match=r"^the mail sink stopped \(exit code 3\)$"):
             supervisor.start()

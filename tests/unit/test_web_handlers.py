@@ -255,6 +255,21 @@ async def test_without_a_readable_contacts_file_the_503_still_says_something_use
     assert body["message"] == "Chatten går inte att nå just nu. Försök igen om en stund."
 
 
+async def test_rasa_answering_with_nothing_to_show_gives_503_and_a_retry_never_silence(
+    client, fake_rasa
+):
+    # As when an action's server dies mid-message: Rasa goes on and answers nothing.
+    fake_rasa.replies = [{"recipient_id": SESSION, "image": "https://example.invalid/x.png"}]
+    status, body = await post(client, {"session": SESSION, "message": "Vilka stöd finns?"})
+    assert (status, body) == (
+        503,
+        {"message": "Jag kunde inte svara på det just nu. Försök igen, eller ring 08-681 9223."},
+    )
+    fake_rasa.replies = []
+    status, _ = await post(client, {"session": SESSION, "message": "Vilka stöd finns?"})
+    assert status == 503
+
+
 async def test_rasa_answering_with_an_error_gives_503(client, fake_rasa):
     fake_rasa.status = 500
     assert await post(client, {"session": SESSION, "message": "hej"}) == (

@@ -11,59 +11,60 @@ class Clock:
         return self.now
 
 
-def test_a_burst_passes_then_the_next_message_waits_for_a_token():
+async def test_a_burst_passes_then_the_next_message_waits_for_a_token():
     clock = Clock()
     limiter = RateLimiter(burst=3, per_minute=30, clock=clock)
-    assert [limiter.check("a").allowed for _ in range(3)] == [True, True, True]
-    refused = limiter.check("a")
+    assert [(await limiter.check("a")).allowed for _ in range(3)] == [True, True, True]
+    refused = await limiter.check("a")
     assert not refused.allowed
     assert refused.retry_after == pytest.approx(2.0)
 
 
-def test_tokens_come_back_at_the_configured_rate_up_to_the_burst():
+async def test_tokens_come_back_at_the_configured_rate_up_to_the_burst():
     clock = Clock()
     limiter = RateLimiter(burst=2, per_minute=60, clock=clock)
-    limiter.check("a"), limiter.check("a")
-    assert not limiter.check("a").allowed
+    await limiter.check("a")
+    await limiter.check("a")
+    assert not (await limiter.check("a")).allowed
     clock.now += 1.0
-    assert limiter.check("a").allowed
-    assert not limiter.check("a").allowed
+    assert (await limiter.check("a")).allowed
+    assert not (await limiter.check("a")).allowed
     clock.now += 3600
-    assert [limiter.check("a").allowed for _ in range(3)] == [True, True, False]
+    assert [(await limiter.check("a")).allowed for _ in range(3)] == [True, True, False]
 
 
-def test_each_session_has_its_own_bucket():
+async def test_each_session_has_its_own_bucket():
     limiter = RateLimiter(burst=1, per_minute=1, clock=Clock())
-    assert limiter.check("a").allowed
-    assert not limiter.check("a").allowed
-    assert limiter.check("b").allowed
+    assert (await limiter.check("a")).allowed
+    assert not (await limiter.check("a")).allowed
+    assert (await limiter.check("b")).allowed
 
 
-def test_a_refused_message_does_not_spend_a_token():
+async def test_a_refused_message_does_not_spend_a_token():
     clock = Clock()
     limiter = RateLimiter(burst=1, per_minute=60, clock=clock)
-    limiter.check("a")
+    await limiter.check("a")
     for _ in range(5):
-        assert not limiter.check("a").allowed
+        assert not (await limiter.check("a")).allowed
     clock.now += 1.0
-    assert limiter.check("a").allowed
+    assert (await limiter.check("a")).allowed
 
 
-def test_memory_stays_bounded_when_many_new_sessions_arrive():
+async def test_memory_stays_bounded_when_many_new_sessions_arrive():
     clock = Clock()
     limiter = RateLimiter(burst=5, per_minute=60, clock=clock, max_keys=100)
     for i in range(1000):
-        limiter.check(f"session-{i}")
+        await limiter.check(f"session-{i}")
     assert len(limiter) <= 100
 
 
-def test_a_busy_session_is_remembered_while_idle_ones_are_forgotten():
+async def test_a_busy_session_is_remembered_while_idle_ones_are_forgotten():
     clock = Clock()
     limiter = RateLimiter(burst=1, per_minute=1, clock=clock, max_keys=3)
-    limiter.check("busy")
+    await limiter.check("busy")
     for i in range(10):
-        limiter.check(f"new-{i}")
-        assert not limiter.check("busy").allowed  # still limited: not forgotten
+        await limiter.check(f"new-{i}")
+        assert not (await limiter.check("busy")).allowed  # still limited: not forgotten
 
 
 @pytest.mark.parametrize(("burst", "per_minute"), [(0, 10), (5, 0), (5, -1)])
