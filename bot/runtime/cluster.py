@@ -34,7 +34,7 @@ from bot.runtime.launcher import (
     LaunchError,
     Server,
     Supervisor,
-    _get,
+    http_status,
     listening,
     mail_commands,
     rasa_environment,
@@ -258,7 +258,7 @@ def cluster_servers(config: ClusterConfig, endpoints: Path, haproxy_cfg: Path) -
                 sys.executable, "-m", "bot.runtime.action_server",
                 "--actions", "actions", "--host", "127.0.0.1", "--port", str(port),
             ],
-            ready=lambda port=port: _get(f"http://127.0.0.1:{port}/health") == 200,
+            ready=lambda port=port: http_status(f"http://127.0.0.1:{port}/health") == 200,
             environment={**shared, "ACTION_SERVER_TOKEN": config.action_token},
         )  # fmt: skip
     for number, port in enumerate(config.rasa_ports or (), start=1):
@@ -283,7 +283,7 @@ def cluster_servers(config: ClusterConfig, endpoints: Path, haproxy_cfg: Path) -
                 sys.executable, "-m", "bot.web",
                 "--host", "127.0.0.1", "--port", str(port), "--rasa-url", config.rasa_url,
             ],
-            ready=lambda port=port: _get(f"http://127.0.0.1:{port}/health") == 200,
+            ready=lambda port=port: http_status(f"http://127.0.0.1:{port}/health") == 200,
             environment=shared,
         )  # fmt: skip
     mail = mail_commands(config.launch_config())

@@ -245,7 +245,8 @@ def listening(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _get(url: str) -> int:
+def http_status(url: str) -> int:
+    """Return the HTTP status of a GET of `url`, 0 when nothing answers."""
     try:
         with urllib.request.urlopen(url, timeout=5) as response:
             return response.status
@@ -266,9 +267,9 @@ def rasa_ready(config: LaunchConfig) -> bool:
 def bot_servers(config: LaunchConfig, endpoints: Path) -> dict[str, Server]:
     """Return the servers of `asf-bot run`: each command with its readiness check."""
     checks: dict[str, Callable[[], bool]] = {
-        "action server": lambda: _get(f"{config.action_url}/health") == 200,
+        "action server": lambda: http_status(f"{config.action_url}/health") == 200,
         "Rasa server": lambda: rasa_ready(config),
-        "web app": lambda: _get(f"{config.web_url}/health") == 200,
+        "web app": lambda: http_status(f"{config.web_url}/health") == 200,
         "mail sink": lambda: listening(config.mail_port),
     }
     environments: dict[str, Mapping[str, str]] = {
