@@ -222,6 +222,8 @@ class Projection:
     shared_limits: dict[str, float]
     # Replicas after which a shared machine, not the replicas, limits throughput.
     replicas_until_shared: int
+    # What a replica machine would serve with one Rasa server per core (its cores' limit).
+    machine_capacity: float = math.nan
 
     def throughput(self, replicas: int) -> float:
         """Messages per second with `replicas` replica machines, at full CPU."""
@@ -257,7 +259,9 @@ def project(cpu_per_message: Mapping[str, float], cores: int = 2) -> Projection:
     capacity = limits[bottleneck]
     lowest_shared = min(shared.values())
     until = math.floor(lowest_shared / capacity) if math.isfinite(lowest_shared) else 0
-    return Projection(cores, capacity, bottleneck, shared, until)
+    return Projection(
+        cores, capacity, bottleneck, shared, until, _limit(sum(replica.values()), cores)
+    )
 
 
 @dataclass(frozen=True)

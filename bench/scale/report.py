@@ -292,7 +292,9 @@ def _projection_lines(results: ScaleResults) -> list[str]:
         "",
         f"- One replica machine serves at most **{projection.replica_capacity:.0f} msg/s**, "
         f"limited by the {projection.replica_bottleneck} (measured here on one machine "
-        f"with everything on its 2 cores: {basis.throughput:.1f} msg/s).",
+        f"with everything on its 2 cores: {basis.throughput:.1f} msg/s). One Rasa server "
+        f"per core on that machine (two Rasa servers) would lift it to about "
+        f"{projection.machine_capacity:.0f} msg/s, all of its cores busy.",
         "- The shared machines' limits:",
         "",
         *table(["shared part", "at most"], limits),

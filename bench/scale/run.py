@@ -129,7 +129,10 @@ def measure_level(
         raise BenchError(f"the {running.name} has no {kind}")
     tag = f"{running.name.split()[0]}-{kind.split()[0]}-{conversations}"
     accounting = _Accounting(running)
-    plan = _plan(settings, conversations, tag, messages=settings.messages_per_level)
+    messages = (
+        settings.single_visitor_messages if conversations == 1 else settings.messages_per_level
+    )
+    plan = _plan(settings, conversations, tag, messages=messages)
     load = asyncio.run(run_load(Channel(kind, url), plan, accounting.start, accounting.end))
     level = summarise(load, running.name, kind, accounting.used)
     console.say(

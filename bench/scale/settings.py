@@ -36,8 +36,9 @@ class ScaleSettings:
     concurrency_levels: tuple[int, ...] = (20, 50)
     # One machine is also loaded by one visitor: each message's cost without queueing.
     single_visitor: bool = True
+    single_visitor_messages: int = 200
     warmup_messages: int = 100
-    messages_per_level: int = 500
+    messages_per_level: int = 800
     soak_minutes: float = 10.0
     soak_conversations: int = 50
     soak_replicas: int = 2
@@ -58,6 +59,7 @@ class ScaleSettings:
             results_dir=BENCH_DIR / "work" / "quick-results",
             warmup_messages=20,
             messages_per_level=60,
+            single_visitor_messages=30,
             soak_minutes=1.0,
             soak_sample_seconds=5.0,
             level_time_limit=120.0,
