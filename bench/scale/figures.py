@@ -9,9 +9,12 @@ from dataclasses import dataclass, field
 from bench.figures import Target
 from bench.machine import Machine
 from bench.metrics import percentile
-from bench.scale.traffic import OK, RATE_LIMITED, REST, WEB, LoadRun
+from bench.scale.traffic import OK, RATE_LIMITED, REST, SILENT, WEB, LoadRun
 
 ONE_MACHINE = "one machine (SQLite)"
+# What counts as handled in throughput and latency: every HTTP 200. An answer with nothing
+# in it is an error for our bot, and the starter bot's way of saying nothing.
+ANSWERED = (OK, SILENT)
 STARTER = "`rasa init` starter bot"
 
 
@@ -72,7 +75,7 @@ class LevelFigures:
     on_script: int
     timed_out: bool
     by_kind: tuple[KindFigures, ...] = ()
-    # CPU seconds per message by role during the window (empty when not measured).
+    # CPU seconds per answered message by role during the window (empty: not measured).
     cpu_per_message: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -97,22 +100,23 @@ def summarise(
 ) -> LevelFigures:
     """Figures of one load run; `cpu_seconds` by role is what each used during the window."""
     measured = [s for s in run.samples if s.measured]
-    ok = [s.latency for s in measured if s.outcome == OK]
+    ok = [s for s in measured if s.outcome == OK]
+    latencies = [s.latency for s in measured if s.outcome in ANSWERED]
     errors: dict[str, int] = {}
     for s in measured:
         if s.outcome != OK:
             errors[s.outcome] = errors.get(s.outcome, 0) + 1
     start, end = run.window
     seconds = end - start
-    done = [s for s in run.samples if start <= s.finished <= end and s.outcome == OK]
+    done = [s for s in run.samples if start <= s.finished <= end and s.outcome in ANSWERED]
     throughput = len(done) / seconds if seconds > 0 else 0.0
     expected = [s for s in measured if s.on_script is not None]
     kinds = sorted({s.kind for s in measured})
     by_kind = []
     for kind in kinds:
-        latencies = [s.latency for s in measured if s.kind == kind and s.outcome == OK]
+        of_kind = [s.latency for s in measured if s.kind == kind and s.outcome in ANSWERED]
         by_kind.append(
-            KindFigures(kind, len(latencies), percentile(latencies, 50), percentile(latencies, 95))
+            KindFigures(kind, len(of_kind), percentile(of_kind, 50), percentile(of_kind, 95))
         )
     per_message = {}
     if cpu_seconds is not None and done:
@@ -125,9 +129,9 @@ def summarise(
         ok=len(ok),
         errors=errors,
         throughput=throughput,
-        p50=percentile(ok, 50),
-        p95=percentile(ok, 95),
-        p99=percentile(ok, 99),
+        p50=percentile(latencies, 50),
+        p95=percentile(latencies, 95),
+        p99=percentile(latencies, 99),
         window_seconds=seconds,
         expected=len(expected),
         on_script=sum(bool(s.on_script) for s in expected),
@@ -314,10 +318,15 @@ def starter_target(ours: LevelFigures, starter: LevelFigures) -> Target:
     """At least 2× the starter bot's throughput at no more than half its p95."""
     ratio = ours.throughput / starter.throughput if starter.throughput else math.inf
     share = ours.p95 / starter.p95 if starter.p95 else math.nan
+    how = (
+        "ours through the web app, as visitors reach it"
+        if ours.channel == WEB
+        else "ours straight at Rasa's REST channel too, like for like"
+    )
     return Target(
         f"≥ {STARTER_THROUGHPUT_FACTOR:g}× the starter bot's throughput at ≤ "
-        f"{STARTER_P95_FACTOR:g}× its p95, {ours.conversations} conversations, both "
-        f"straight at Rasa's {ours.channel}",
+        f"{STARTER_P95_FACTOR:g}× its p95, {ours.conversations} conversations "
+        f"(the starter at its REST channel; {how})",
         f"{ours.throughput:.1f} vs {starter.throughput:.1f} msg/s ({ratio:.2f}×); "
         f"p95 {_ms(ours.p95)} vs {_ms(starter.p95)} ({share:.2f}×)",
         ratio >= STARTER_THROUGHPUT_FACTOR
@@ -374,10 +383,11 @@ def targets(results: ScaleResults) -> list[Target]:
         if level:
             checks.append(spread_target(level))
     for conversations in sorted({level.conversations for level in results.levels}):
-        ours = results.level(ONE_MACHINE, REST, conversations)
         starter = results.level(STARTER, REST, conversations)
-        if ours and starter:
-            checks.append(starter_target(ours, starter))
+        for channel in (WEB, REST):
+            ours = results.level(ONE_MACHINE, channel, conversations)
+            if ours and starter:
+                checks.append(starter_target(ours, starter))
     for conversations in sorted({level.conversations for level in results.levels}):
         one = results.level(cluster_name(1), WEB, conversations)
         two = results.level(cluster_name(2), WEB, conversations)

@@ -19,6 +19,7 @@ from bench.scale.figures import (
     LevelFigures,
     ScaleResults,
     SoakFigures,
+    cluster_name,
     targets,
 )
 from bench.scale.traffic import RATE_LIMITED, REST, WEB
@@ -40,6 +41,17 @@ ROLES = (
     "mail sink",
     LOAD_GENERATOR,
 )
+
+
+def _in_order(levels: Sequence[LevelFigures]) -> list[LevelFigures]:
+    """Levels by topology (one machine, the clusters, the starter bot), channel, load."""
+    order = [ONE_MACHINE, cluster_name(1), cluster_name(2), STARTER]
+
+    def key(level: LevelFigures) -> tuple[int, bool, int]:
+        rank = order.index(level.topology) if level.topology in order else len(order)
+        return rank, level.channel != WEB, level.conversations
+
+    return sorted(levels, key=key)
 
 
 def _errors(level: LevelFigures) -> str:
@@ -155,7 +167,7 @@ def _starter_lines(results: ScaleResults) -> list[str]:
 def _kind_lines(results: ScaleResults) -> list[str]:
     chosen = [
         level
-        for level in results.levels
+        for level in _in_order(results.levels)
         if level.topology != STARTER and level.channel == WEB and level.conversations <= 20
     ]
     if not chosen:
@@ -221,7 +233,7 @@ def _soak_lines(soak: SoakFigures | None) -> list[str]:
 
 
 def _cpu_lines(results: ScaleResults) -> list[str]:
-    levels = [level for level in results.levels if level.cpu_per_message]
+    levels = [level for level in _in_order(results.levels) if level.cpu_per_message]
     if not levels:
         return []
     header = ["role"] + [
@@ -359,7 +371,9 @@ def _methods(results: ScaleResults) -> list[str]:
         f"{results.warmup_messages} warm-up messages, then {results.messages_per_level} "
         "measured ones. Ok: HTTP 200 with replies; anything else is an error, 429 counted "
         "apart (the rate limit is set out of reach: `RATE_LIMIT_BURST`, "
-        "`RATE_LIMIT_PER_MINUTE`). Latencies are of the ok messages; throughput is the ok "
+        "`RATE_LIMIT_PER_MINUTE`); an HTTP 200 with nothing to show is an error too "
+        "(`silent`), though for the starter bot it is its own way of answering what it "
+        "has nothing to say to. Latencies and throughput count every HTTP 200: the "
         "answers that arrived between the first measured message and the last one sent, "
         "while every visitor was busy. On script: the answers at the checklist's result, "
         "the hand-over's question and the ticket held what the script expects there.",
@@ -369,8 +383,11 @@ def _methods(results: ScaleResults) -> list[str]:
         "in front of the web apps, the Rasa servers and the action servers; as many mail "
         "workers as replicas) on a PostgreSQL database created for it and dropped after, "
         "and Redis (lock store, rate limits). The starter bot: `rasa init --no-prompt` "
-        "(Rasa 3.6's template, trained by it), served by plain `rasa run` with the "
-        "template's endpoints and credentials (REST channel).",
+        "(Rasa 3.6's template, trained by it; its training is not seeded, so its figures "
+        "move a little from run to run), served by plain `rasa run` with the template's "
+        "endpoints and credentials (REST channel), running beside our one-machine bot: "
+        "at each number of conversations ours and the starter bot are loaded one right "
+        "after the other.",
         "- Everything, the load generator included, runs on this machine's cores, so the "
         "replicas compete for the same two cores; `2 replicas lose nothing` allows "
         f"{REPLICA_NOISE:.0%} for the spread between runs.",
@@ -397,7 +414,7 @@ def scale_markdown(results: ScaleResults) -> str:
         "",
         "## Throughput and latency",
         "",
-        *table(LEVEL_HEADER, _level_rows(results.levels)),
+        *table(LEVEL_HEADER, _level_rows(_in_order(results.levels))),
         "",
         "## Ours beside the `rasa init` starter bot",
         "",

@@ -196,9 +196,8 @@ def soak(settings: ScaleSettings, running: Running) -> SoakFigures:
     return SoakFigures(level, settings.soak_minutes, settings.soak_sample_seconds, memory)
 
 
-def _levels(settings: ScaleSettings, running: Running, kind: str, single: bool = False):
-    counts = ((1,) if single else ()) + settings.concurrency_levels
-    return [measure_level(settings, running, kind, c) for c in counts]
+def _levels(settings: ScaleSettings, running: Running, kind: str) -> list[LevelFigures]:
+    return [measure_level(settings, running, kind, c) for c in settings.concurrency_levels]
 
 
 def run_scale(settings: ScaleSettings) -> ScaleResults:
@@ -212,11 +211,24 @@ def run_scale(settings: ScaleSettings) -> ScaleResults:
     project_dir, starter_seconds = create_starter(settings)
     console.say(f"  {starter_seconds:.0f} s")
 
-    console.say("one machine: `asf-bot run`'s topology (SQLite, in-memory lock store)")
+    console.say(
+        "one machine: `asf-bot run`'s topology (SQLite, in-memory lock store), and the "
+        "starter bot beside it (`rasa run`); they take turns"
+    )
     quiet(contention)
-    with measured_step(contention, "one machine"), one_machine(settings) as running:
-        levels += _levels(settings, running, WEB, single=settings.single_visitor)
-        levels += _levels(settings, running, REST)
+    with (
+        measured_step(contention, "one machine and the starter bot"),
+        one_machine(settings) as ours,
+        starter(settings, project_dir) as theirs,
+    ):
+        if settings.single_visitor:
+            levels.append(measure_level(settings, ours, WEB, 1))
+        # Level by level, ours and the starter bot one right after the other: a shared
+        # machine's speed drifts, and the comparison should not.
+        for conversations in settings.concurrency_levels:
+            levels.append(measure_level(settings, ours, WEB, conversations))
+            levels.append(measure_level(settings, ours, REST, conversations))
+            levels.append(measure_level(settings, theirs, REST, conversations))
     soaked = None
     for replicas in (1, 2):
         console.say(f"{cluster_name(replicas)} behind HAProxy")
@@ -232,10 +244,6 @@ def run_scale(settings: ScaleSettings) -> ScaleResults:
                     "conversations"
                 )
                 soaked = soak(settings, running)
-    console.say("the starter bot, `rasa run` over its REST channel")
-    quiet(contention)
-    with measured_step(contention, "starter bot"), starter(settings, project_dir) as running:
-        levels += _levels(settings, running, REST)
     basis = next(
         (
             level

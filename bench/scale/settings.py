@@ -26,6 +26,8 @@ class ScaleSettings:
     rasa_port: int = 5305
     action_port: int = 5355
     mail_port: int = 5325
+    # The starter bot runs beside our one-machine bot, so that the two take turns.
+    starter_port: int = 5405
     # The cluster's replicas count up from these.
     rasa_replica_port: int = 5310
     action_replica_port: int = 5360
@@ -73,6 +75,7 @@ class ScaleSettings:
             "Rasa (HAProxy or the server)": self.rasa_port,
             "actions (HAProxy or the server)": self.action_port,
             "mail sink": self.mail_port,
+            "starter bot": self.starter_port,
         }
         for number in range(max(2, self.soak_replicas)):
             ports[f"Rasa replica {number + 1}"] = self.rasa_replica_port + number

@@ -185,9 +185,9 @@ def create_starter(settings: ScaleSettings) -> tuple[Path, float]:
 @contextlib.contextmanager
 def starter(settings: ScaleSettings, project: Path) -> Iterator[Running]:
     """The starter bot served by `rasa run` as Rasa ships it, with its own files."""
-    require_free_ports(settings.ports(), wait=15.0)
+    require_free_ports({"starter bot": settings.starter_port}, wait=15.0)
     config = LaunchConfig(
-        rasa_port=settings.rasa_port,
+        rasa_port=settings.starter_port,
         model=project / "models",
         var_dir=project,
         log_dir=settings.work_dir / "logs" / "starter",
@@ -200,7 +200,7 @@ def starter(settings: ScaleSettings, project: Path) -> Iterator[Running]:
             "--endpoints", str(project / "endpoints.yml"),
             "--credentials", str(project / "credentials.yml"),
             "--interface", "127.0.0.1",
-            "--port", str(settings.rasa_port),
+            "--port", str(settings.starter_port),
             # For the readiness check (/status) only; the load uses the REST channel.
             "--enable-api",
             f"--auth-token={config.token}",

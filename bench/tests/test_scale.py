@@ -236,6 +236,15 @@ def test_a_level_counts_answers_in_its_window_and_latencies_of_the_ok_measured_o
     assert {k.kind for k in level.by_kind} == {"fact"}
 
 
+def test_an_answer_with_nothing_in_it_is_an_error_but_was_handled():
+    samples = (sample(0.0, 0.1), sample(0.1, 0.3, outcome=SILENT), sample(0.4, 0.2))
+    run = LoadRun(conversations=1, samples=samples, window=(0.0, 1.0), timed_out=False)
+    level = summarise(run, STARTER, REST)
+    assert level.errors == {SILENT: 1} and level.ok == 2
+    assert level.throughput == pytest.approx(3.0)
+    assert level.p50 == pytest.approx(0.2)
+
+
 def test_the_slope_is_a_least_squares_fit_in_units_per_minute():
     points = [(t, 100.0 + 2.0 * t) for t in range(0, 120, 10)]
     assert slope_per_minute(points) == pytest.approx(120.0)
@@ -366,7 +375,7 @@ def test_the_report_shows_every_section_and_each_targets_verdict():
     ):
         assert heading in text
     assert text.count("**FAIL**") == 1
-    assert "6 of 7 targets pass." in text
+    assert "7 of 8 targets pass." in text
     assert (
         "| Rasa server 1 | 500 MB | 510 MB | 512 MB | +0.50 MB/min | +0.10 %/min | flat |" in text
     )
