@@ -136,7 +136,7 @@ def measure_level(
     load = asyncio.run(run_load(Channel(kind, url), plan, accounting.start, accounting.end))
     level = summarise(load, running.name, kind, accounting.used)
     console.say(
-        f"  {kind}, {conversations} conversations: {level.throughput:.1f} msg/s, p50 "
+        f"  {running.name}, {kind}, {conversations} conv.: {level.throughput:.1f} msg/s, p50 "
         f"{level.p50 * 1000:.0f} ms, p95 {level.p95 * 1000:.0f} ms, errors {level.error_count}"
         + (f", on script {level.on_script}/{level.expected}" if running.web_url else "")
     )
