@@ -24,7 +24,7 @@ MODEL := models/asf.tar.gz
 CORE_STORIES := tests/e2e
 NODE_MODULES := node_modules/.installed
 
-.PHONY: setup run cluster chat test lint validate pytest stories bench clean chromium haproxy
+.PHONY: setup run cluster chat test lint validate pytest stories bench bench-scale clean chromium haproxy
 
 setup: $(MODEL)
 
@@ -82,8 +82,14 @@ stories: setup
 
 test: setup lint validate pytest stories
 
-bench: setup
+# The NLU figures (summary.md, features.md), then the scale bench (scale.md): about 1.5 h.
+bench: setup haproxy
 	$(BIN)/python -m bench.run
+
+# The scale bench alone (bench/results/scale.md): one machine, the cluster with 1 and 2
+# replicas, Rasa's starter bot and a 10-minute soak, about half an hour.
+bench-scale: setup haproxy
+	$(BIN)/python -m bench.scale
 
 clean:
 	rm -rf build models var .rasa results node_modules

@@ -20,10 +20,14 @@ def _terminal() -> TextIO:
     return os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1, encoding="utf-8")
 
 
+def elapsed_minutes() -> float:
+    """Minutes since the benchmark started."""
+    return (time.perf_counter() - _started) / 60
+
+
 def say(message: str) -> None:
     """Print a progress line with the time since the benchmark started."""
-    elapsed = time.perf_counter() - _started
-    _terminal().write(f"[bench {elapsed / 60:5.1f} min] {message}\n")
+    _terminal().write(f"[bench {elapsed_minutes():5.1f} min] {message}\n")
 
 
 @contextlib.contextmanager

@@ -3,7 +3,9 @@
 Trains both pipelines on the same data, times training, runs each model behind the REST
 channel to time the first answer and load it at 1 and 20 concurrent conversations,
 scores both on the held-out set and in Rasa's cross-validation, and compares feature
-variants of our pipeline and fallback thresholds. `--quick` is a smoke run.
+variants of our pipeline and fallback thresholds. Then the scale bench (`bench.scale`,
+bench/results/scale.md) loads one machine, the cluster and Rasa's starter bot with
+visitors' conversations and soaks the cluster. `--quick` is a smoke run.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from bench.machine import describe
 from bench.prepare import RESPONSE_SELECTOR, Prepared, prepare
 from bench.processes import require_free_ports
 from bench.report import features_markdown, summary_markdown
+from bench.scale import run as scale
+from bench.scale.settings import ScaleSettings
 from bench.server import bench_ports, measure_server
 from bench.settings import RASA_ENV, BenchError, BenchSettings
 from bench.snapshot import snapshot_dir, take_snapshot
@@ -46,6 +50,14 @@ def check_prerequisites(settings: BenchSettings) -> None:
         if not path.exists():
             raise BenchError(f"{relative(path)} is missing")
     require_free_ports(bench_ports(settings))
+    if settings.scale:
+        scale.check_prerequisites(scale_settings(settings))
+
+
+def scale_settings(settings: BenchSettings) -> ScaleSettings:
+    """The scale bench's settings for this run: quick with it, its report beside ours."""
+    base = ScaleSettings().quick_variant() if settings.quick else ScaleSettings()
+    return dataclasses.replace(base, results_dir=settings.results_dir)
 
 
 def quiet(contention: Contention) -> None:
@@ -188,12 +200,16 @@ def parse_args(argv: list[str] | None) -> BenchSettings:
     parser.add_argument("--web-port", type=int, default=BenchSettings.web_port)
     parser.add_argument("--mail-port", type=int, default=BenchSettings.mail_port)
     parser.add_argument("--results-dir", type=Path, help="where the Markdown files go")
+    parser.add_argument(
+        "--no-scale", action="store_true", help="leave out the scale bench (scale.md)"
+    )
     args = parser.parse_args(argv)
     settings = BenchSettings(
         rasa_port=args.rasa_port,
         action_port=args.action_port,
         web_port=args.web_port,
         mail_port=args.mail_port,
+        scale=not args.no_scale,
     )
     if args.quick:
         settings = settings.quick_variant()
@@ -209,6 +225,14 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         results = run_bench(settings)
+        for path in write_reports(results, settings.results_dir):
+            console.say(f"wrote {relative(path)}")
+        console.say(f"  NLU bench in {results.runtime_seconds / 60:.1f} min")
+        if settings.scale:
+            console.say("the scale bench (python -m bench.scale)")
+            scaled = scale.run_scale(scale_settings(settings))
+            console.say(f"wrote {relative(scale.write_report(scaled, settings.results_dir))}")
+            console.say(f"  scale bench in {scaled.runtime_seconds / 60:.1f} min")
     except BenchError as error:
         console.say(f"failed: {error}")
         return 1
@@ -220,9 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         raise
     finally:
         commands.kill_all()
-    for path in write_reports(results, settings.results_dir):
-        console.say(f"wrote {relative(path)}")
-    console.say(f"done in {results.runtime_seconds / 60:.1f} min")
+    console.say(f"done in {console.elapsed_minutes():.1f} min")
     return 0
 
 

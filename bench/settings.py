@@ -83,6 +83,8 @@ class BenchSettings:
     epochs_override: int | None = None
     cross_validation: bool = True
     quick: bool = False
+    # Run the scale bench (bench/scale, scale.md) after the NLU figures.
+    scale: bool = True
 
     def quick_variant(self) -> BenchSettings:
         """Return settings for a fast smoke run whose results go to the scratch folder."""

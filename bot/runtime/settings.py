@@ -93,6 +93,12 @@ class Settings:
     # waits for an answer before telling the visitor the chat cannot be reached.
     rasa_url: str = "http://localhost:5005"
     rasa_timeout: float = 30.0
+    # Messages this web app has at Rasa at once; the others wait their turn here, first
+    # come first served. Rasa is one event loop: given twenty messages at once it works
+    # on each a little at every await, so a message that calls the action server four
+    # times waits four rounds and one that calls it never waits one. A short queue in
+    # front keeps each message's wait about the same (bench/results/scale.md).
+    rasa_max_in_flight: int = 4
     # Longer messages are refused with a friendly answer; no question needs more.
     max_message_length: int = 500
     # Per conversation: a burst of this many messages, then this many per minute.
@@ -153,6 +159,9 @@ class Settings:
             web_port=int(_number(environ, "WEB_PORT", defaults.web_port)),
             rasa_url=environ.get("RASA_URL", defaults.rasa_url).rstrip("/"),
             rasa_timeout=_number(environ, "RASA_TIMEOUT", defaults.rasa_timeout, float),
+            rasa_max_in_flight=int(
+                _number(environ, "RASA_MAX_IN_FLIGHT", defaults.rasa_max_in_flight)
+            ),
             max_message_length=int(
                 _number(environ, "MAX_MESSAGE_LENGTH", defaults.max_message_length)
             ),

@@ -33,7 +33,10 @@ REDIS_TIMEOUT = 1.0
 async def _rasa_client(app: web.Application) -> AsyncIterator[None]:
     """One HTTP client session to Rasa for the app's lifetime."""
     settings = app[SETTINGS]
-    async with aiohttp.ClientSession() as session:
+    # At most this many requests at Rasa at once; aiohttp queues the rest in arrival
+    # order, and the wait counts towards RASA_TIMEOUT.
+    connector = aiohttp.TCPConnector(limit=settings.rasa_max_in_flight)
+    async with aiohttp.ClientSession(connector=connector) as session:
         app[RASA] = RasaClient(session, settings.rasa_url, settings.rasa_timeout)
         yield
 

@@ -102,6 +102,7 @@ def test_the_web_app_is_configured_by_environment():
             "WEB_PORT": "9000",
             "RASA_URL": "http://rasa.internal:5005/",
             "RASA_TIMEOUT": "2.5",
+            "RASA_MAX_IN_FLIGHT": "2",
             "MAX_MESSAGE_LENGTH": "300",
             "RATE_LIMIT_BURST": "4",
             "RATE_LIMIT_PER_MINUTE": "12",
@@ -110,11 +111,15 @@ def test_the_web_app_is_configured_by_environment():
     assert (settings.web_host, settings.web_port) == ("0.0.0.0", 9000)
     assert settings.rasa_url == "http://rasa.internal:5005"
     assert settings.rasa_timeout == 2.5
+    assert settings.rasa_max_in_flight == 2
     assert settings.max_message_length == 300
     assert (settings.rate_limit_burst, settings.rate_limit_per_minute) == (4, 12)
 
 
-@pytest.mark.parametrize(("name", "value"), [("WEB_PORT", "eighty"), ("MAX_MESSAGE_LENGTH", "0")])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("WEB_PORT", "eighty"), ("MAX_MESSAGE_LENGTH", "0"), ("RASA_MAX_IN_FLIGHT", "0")],
+)
 def test_a_nonsense_number_fails_loudly_and_names_the_variable(name, value):
     with pytest.raises(SettingsError, match=name):
         Settings.from_env({name: value})

@@ -34,11 +34,17 @@ class FakeRasa:
         ]
         self.status = 200
         self.delay = 0.0
+        # Requests being answered right now, and the most there ever were at once.
+        self.in_flight = 0
+        self.most_in_flight = 0
 
     def app(self) -> web.Application:
         async def webhook(request: web.Request) -> web.Response:
             self.received.append(await request.json())
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
             await asyncio.sleep(self.delay)
+            self.in_flight -= 1
             if self.status != 200:
                 return web.Response(status=self.status, text="error")
             return web.json_response(self.replies)
@@ -285,6 +291,36 @@ async def test_rasa_too_slow_gives_503(aiohttp_client, rasa_url, fake_rasa):
         503,
         {"message": UNREACHABLE},
     )
+
+
+async def test_messages_beyond_rasa_max_in_flight_wait_their_turn_in_arrival_order(
+    aiohttp_client, rasa_url, fake_rasa
+):
+    fake_rasa.delay = 0.05
+    client = await aiohttp_client(create_app(Settings(rasa_url=rasa_url, rasa_max_in_flight=2)))
+    sessions = [f"{SESSION}-{number}" for number in range(6)]
+    results = []
+    for session in sessions:
+        results.append(asyncio.create_task(post(client, {"session": session, "message": "hej"})))
+        await asyncio.sleep(0.005)  # one after another, while the first are still at Rasa
+    assert [status for status, _ in await asyncio.gather(*results)] == [200] * 6
+    assert fake_rasa.most_in_flight == 2
+    assert [body["sender"] for body in fake_rasa.received] == sessions
+
+
+async def test_a_message_waiting_for_its_turn_longer_than_rasa_timeout_gets_503(
+    aiohttp_client, rasa_url, fake_rasa
+):
+    fake_rasa.delay = 0.25
+    settings = Settings(rasa_url=rasa_url, rasa_timeout=0.3, rasa_max_in_flight=1)
+    client = await aiohttp_client(create_app(settings))
+    results = []
+    for number in range(3):
+        body = {"session": f"{SESSION}-{number}", "message": "hej"}
+        results.append(asyncio.create_task(post(client, body)))
+        await asyncio.sleep(0.01)
+    # The wait for Rasa counts towards RASA_TIMEOUT: the visitor is told, not left waiting.
+    assert [status for status, _ in await asyncio.gather(*results)] == [200, 503, 503]
 
 
 async def test_health_answers_ok(client):
