@@ -10,9 +10,11 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import console
 from bench.settings import RASA_ENV, BenchError
 from bot.runtime.settings import PROJECT_ROOT
 
@@ -92,3 +94,29 @@ def kill_all() -> None:
         processes = list(_running)
     for process in processes:
         _kill(process)
+
+
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    # SystemExit unwinds through every finally block, which stop the servers.
+    raise SystemExit(128 + signum)
+
+
+def bench_main(work: Callable[[], None]) -> int:
+    """Run a bench command line's `work`: Rasa's environment set, SIGTERM stops it like
+    Ctrl-C, every child process killed at the end; return the exit code."""
+    os.environ.update(RASA_ENV)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    try:
+        work()
+    except BenchError as error:
+        console.say(f"failed: {error}")
+        return 1
+    except KeyboardInterrupt:
+        console.say("interrupted")
+        return 130
+    except SystemExit:
+        console.say("stopped")
+        raise
+    finally:
+        kill_all()
+    return 0

@@ -1,10 +1,13 @@
-"""Free ports and memory use of running processes, read from the OS."""
+"""Free ports, memory use of running processes, and the environment servers start with."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import os
 import socket
 import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,3 +90,20 @@ def memory(pid: int) -> Memory:
         peak=sum(_status_kib(p, "VmHWM") for p in pids) * 1024,
         processes=len(pids),
     )
+
+
+@contextlib.contextmanager
+def environment(values: Mapping[str, str], unset: tuple[str, ...] = ()) -> Iterator[None]:
+    """Inside this block, the servers started get `values` and not `unset`."""
+    saved = {key: os.environ.get(key) for key in (*values, *unset)}
+    for key in unset:
+        os.environ.pop(key, None)
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

@@ -12,6 +12,7 @@ from bench.figures import (
     PipelineFigures,
     targets,
 )
+from bench.machine import Machine
 from bench.metrics import OutOfDomainScores, SweepRow, percentile
 from bench.stories import StoryScores
 
@@ -86,18 +87,24 @@ def _quick_warning(results: BenchResults) -> list[str]:
     ]
 
 
-def _machine_lines(results: BenchResults) -> list[str]:
-    m = results.machine
+def machine_rows(m: Machine) -> list[list[str]]:
+    """The rows every report's Machine table starts with: where and when it ran."""
     changed = ", ".join(f"`{path}`" for path in m.uncommitted_inputs) or "none"
+    return [
+        ["date", m.date],
+        ["nproc", str(m.nproc)],
+        ["CPU", m.cpu_model],
+        ["memory", f"{m.memory_gib:.1f} GiB"],
+        ["Python / Rasa / rasa-sdk", f"{m.python} / {m.rasa} / {m.rasa_sdk}"],
+        ["commit", f"`{m.commit}`; inputs with uncommitted changes: {changed}"],
+    ]
+
+
+def _machine_lines(results: BenchResults) -> list[str]:
     return table(
         ["", ""],
         [
-            ["date", m.date],
-            ["nproc", str(m.nproc)],
-            ["CPU", m.cpu_model],
-            ["memory", f"{m.memory_gib:.1f} GiB"],
-            ["Python / Rasa / rasa-sdk", f"{m.python} / {m.rasa} / {m.rasa_sdk}"],
-            ["commit", f"`{m.commit}`; inputs with uncommitted changes: {changed}"],
+            *machine_rows(results.machine),
             ["bench runtime", f"{results.runtime_seconds / 60:.1f} min"],
             [
                 "CPU taken by other processes during the timed steps",

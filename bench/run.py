@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
-import signal
 import sys
 import time
 from collections.abc import Callable
@@ -35,7 +33,7 @@ from bench.report import features_markdown, summary_markdown
 from bench.scale import run as scale
 from bench.scale.settings import ScaleSettings
 from bench.server import bench_ports, measure_server
-from bench.settings import RASA_ENV, BenchError, BenchSettings
+from bench.settings import BenchError, BenchSettings
 from bench.snapshot import snapshot_dir, take_snapshot
 from bench.steps import Trained
 from bench.stories import run_stories
@@ -186,11 +184,6 @@ def write_reports(results: BenchResults, folder: Path) -> list[Path]:
     return written
 
 
-def _stop_on_sigterm(signum: int, frame: object) -> None:
-    # SystemExit unwinds through every finally block, which stop the servers.
-    raise SystemExit(128 + signum)
-
-
 def parse_args(argv: list[str] | None) -> BenchSettings:
     """Settings from the command line."""
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
@@ -221,9 +214,8 @@ def parse_args(argv: list[str] | None) -> BenchSettings:
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point."""
     settings = parse_args(argv)
-    os.environ.update(RASA_ENV)
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
-    try:
+
+    def work() -> None:
         results = run_bench(settings)
         for path in write_reports(results, settings.results_dir):
             console.say(f"wrote {relative(path)}")
@@ -233,19 +225,9 @@ def main(argv: list[str] | None = None) -> int:
             scaled = scale.run_scale(scale_settings(settings))
             console.say(f"wrote {relative(scale.write_report(scaled, settings.results_dir))}")
             console.say(f"  scale bench in {scaled.runtime_seconds / 60:.1f} min")
-    except BenchError as error:
-        console.say(f"failed: {error}")
-        return 1
-    except KeyboardInterrupt:
-        console.say("interrupted")
-        return 130
-    except SystemExit:
-        console.say("stopped")
-        raise
-    finally:
-        commands.kill_all()
-    console.say(f"done in {console.elapsed_minutes():.1f} min")
-    return 0
+        console.say(f"done in {console.elapsed_minutes():.1f} min")
+
+    return commands.bench_main(work)
 
 
 if __name__ == "__main__":

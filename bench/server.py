@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import shutil
 import time
@@ -13,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.load import LoadResult, first_reply, parse_latencies, run_level
-from bench.processes import Memory, memory, require_free_ports
+from bench.processes import Memory, environment, memory, require_free_ports
 from bench.settings import BenchError, BenchSettings
 from bot.runtime.launcher import LaunchConfig, LaunchError, Supervisor
 from bot.storage.migrate import upgrade
@@ -70,17 +69,8 @@ def isolated_environment(var_dir: Path) -> Iterator[None]:
     # mail to its local sink, so the bench's questions never reach a real mailbox.
     url = f"sqlite:///{var_dir / 'app.db'}"
     upgrade(url)
-    saved = {key: os.environ.get(key) for key in ("DATABASE_URL", "SMTP_HOST")}
-    os.environ["DATABASE_URL"] = url
-    os.environ.pop("SMTP_HOST", None)
-    try:
+    with environment({"DATABASE_URL": url}, unset=("SMTP_HOST",)):
         yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def measure_server(

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
-import signal
 import sys
 from pathlib import Path
 
@@ -19,7 +17,6 @@ from bench import commands, console
 from bench.collect import relative
 from bench.scale.run import run_scale, write_report
 from bench.scale.settings import ScaleSettings
-from bench.settings import RASA_ENV, BenchError
 
 
 def parse_args(argv: list[str] | None) -> ScaleSettings:
@@ -43,30 +40,17 @@ def parse_args(argv: list[str] | None) -> ScaleSettings:
     return dataclasses.replace(settings, **changes)  # type: ignore[arg-type]
 
 
-def _stop_on_sigterm(signum: int, frame: object) -> None:
-    # SystemExit unwinds through every finally block, which stop the servers.
-    raise SystemExit(128 + signum)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point."""
     settings = parse_args(argv)
-    os.environ.update(RASA_ENV)
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
-    try:
+
+    def work() -> None:
         results = run_scale(settings)
-    except BenchError as error:
-        console.say(f"failed: {error}")
-        return 1
-    except KeyboardInterrupt:
-        console.say("interrupted")
-        return 130
-    finally:
-        commands.kill_all()
-    path = write_report(results, settings.results_dir)
-    console.say(f"wrote {relative(path)}")
-    console.say(f"done in {results.runtime_seconds / 60:.1f} min")
-    return 0
+        path = write_report(results, settings.results_dir)
+        console.say(f"wrote {relative(path)}")
+        console.say(f"done in {results.runtime_seconds / 60:.1f} min")
+
+    return commands.bench_main(work)
 
 
 if __name__ == "__main__":

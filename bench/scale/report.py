@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from bench.report import CONTENTION_WARNING, ms, pct, table
+from bench.report import CONTENTION_WARNING, machine_rows, ms, pct, table
 from bench.scale.figures import (
     DATABASE_ROLES,
     FLAT_FLOOR_MB,
@@ -327,17 +327,10 @@ def _projection_lines(results: ScaleResults) -> list[str]:
 
 
 def _machine_lines(results: ScaleResults) -> list[str]:
-    m = results.machine
-    changed = ", ".join(f"`{path}`" for path in m.uncommitted_inputs) or "none"
     return table(
         ["", ""],
         [
-            ["date", m.date],
-            ["nproc", str(m.nproc)],
-            ["CPU", m.cpu_model],
-            ["memory", f"{m.memory_gib:.1f} GiB"],
-            ["Python / Rasa / rasa-sdk", f"{m.python} / {m.rasa} / {m.rasa_sdk}"],
-            ["commit", f"`{m.commit}`; inputs with uncommitted changes: {changed}"],
+            *machine_rows(results.machine),
             ["model", f"`{results.model}`"],
             ["scale bench runtime", f"{results.runtime_seconds / 60:.1f} min"],
             [

@@ -11,10 +11,9 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import secrets
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bench import commands
-from bench.processes import require_free_ports
+from bench.processes import environment, require_free_ports
 from bench.scale.figures import ONE_MACHINE, STARTER, cluster_name
 from bench.scale.proc import ProcessMap, shared_servers, supervised
 from bench.scale.settings import UNLIMITED_RATE, ScaleSettings
@@ -56,23 +55,6 @@ class Running:
         if self.uses_shared_stores:
             found.update(shared_servers())
         return found
-
-
-@contextlib.contextmanager
-def environment(values: Mapping[str, str], unset: tuple[str, ...] = ()) -> Iterator[None]:
-    """Inside this block, the servers started get `values` and not `unset`."""
-    saved = {key: os.environ.get(key) for key in (*values, *unset)}
-    for key in unset:
-        os.environ.pop(key, None)
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def _fresh(folder: Path) -> Path:

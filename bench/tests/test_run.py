@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from bench import run
+from bench import commands, run
 from bench.tests.test_scale import results as scale_results
 
 
@@ -27,7 +27,7 @@ def fake_runs(monkeypatch, tmp_path) -> list[str]:
 
     # Progress lines and the SIGTERM handler belong to a real run, not to the test process.
     monkeypatch.setattr(run.console, "say", lambda message: None)
-    monkeypatch.setattr(run.signal, "signal", lambda *args: None)
+    monkeypatch.setattr(commands.signal, "signal", lambda *args: None)
     monkeypatch.setattr(run, "run_bench", nlu)
     monkeypatch.setattr(run, "write_reports", reports)
     monkeypatch.setattr(run.scale, "run_scale", scaled)
