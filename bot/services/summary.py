@@ -26,7 +26,13 @@ from bot.domain.checklist import (
     evaluate,
     parse_answers,
 )
-from bot.services.content import Call, Contact, ContentRepository, CounsellingTexts
+from bot.services.content import (
+    Call,
+    ChecklistTexts,
+    Contact,
+    ContentRepository,
+    CounsellingTexts,
+)
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TEMPLATE = "summary.html"
@@ -36,6 +42,14 @@ STYLESHEET_URL = "/static/summary.css"
 # Tagged, accessible PDF (PDF/UA-1): headings, lists and reading order survive for a
 # screen reader, and the document says its language and title.
 PDF_VARIANT = "pdf/ua-1"
+
+try:
+    from zoneinfo import ZoneInfo
+
+    # The summary is dated as the founder and the adviser read the calendar.
+    MEETING_TIMEZONE: datetime.tzinfo = ZoneInfo("Europe/Stockholm")
+except Exception:  # a machine without time zone data: UTC
+    MEETING_TIMEZONE = datetime.timezone.utc
 
 # The Rasa slot that holds each criterion's answer (domain.yml: checklist_<criterion>).
 SLOT_PREFIX = "checklist_"
@@ -86,12 +100,10 @@ def checklist_answers(slots: Mapping[str, object]) -> dict[str, Answer]:
     return parse_answers({c: slots.get(f"{SLOT_PREFIX}{c}") for c in CRITERIA})
 
 
-def build_summary(
-    slots: Mapping[str, object], content: ContentRepository, today: datetime.date
-) -> Summary:
-    """Return the summary of a conversation whose slots are `slots`, dated `today`."""
-    checklist = content.checklist()
-    answers = checklist_answers(slots)
+def criterion_lines(
+    answers: Mapping[str, Answer], texts: ChecklistTexts
+) -> tuple[CriterionLine, ...]:
+    """Return every criterion, in the order asked, with its answer and outcome if given."""
     lines = []
     for criterion in CRITERIA:
         answer = answers.get(criterion)
@@ -99,27 +111,48 @@ def build_summary(
         lines.append(
             CriterionLine(
                 criterion=criterion,
-                label=checklist.labels[criterion],
-                question=checklist.questions[criterion],
+                label=texts.labels[criterion],
+                question=texts.questions[criterion],
                 answer=answer,
-                answer_text=checklist.answers[answer.value] if answer is not None else None,
+                answer_text=texts.answers[answer.value] if answer is not None else None,
                 outcome=outcome,
-                outcome_text=checklist.outcomes[outcome.value] if outcome is not None else None,
-                practice=checklist.practice[criterion],
+                outcome_text=texts.outcomes[outcome.value] if outcome is not None else None,
+                practice=texts.practice[criterion],
             )
         )
-    complete = len(answers) == len(CRITERIA)
+    return tuple(lines)
+
+
+def verdict_text(answers: Mapping[str, Answer], texts: ChecklistTexts) -> str | None:
+    """Return the verdict once every criterion has an answer, else None."""
+    if any(criterion not in answers for criterion in CRITERIA):
+        return None
+    return texts.verdicts[evaluate(answers).verdict.value]
+
+
+def build_summary(
+    slots: Mapping[str, object], content: ContentRepository, today: datetime.date
+) -> Summary:
+    """Return the summary of a conversation whose slots are `slots`, dated `today`."""
+    checklist = content.checklist()
+    answers = checklist_answers(slots)
     calls = content.calls()
     return Summary(
         date=today,
-        criteria=tuple(lines),
-        verdict=checklist.verdicts[evaluate(answers).verdict.value] if complete else None,
+        criteria=criterion_lines(answers, checklist),
+        verdict=verdict_text(answers, checklist),
         disclaimer=checklist.disclaimer,
         texts=content.counselling(),
         calls=calls.open or calls.closed,
         calls_note="" if calls.open else calls.note,
         contact=content.contact(),
     )
+
+
+def local_today(now: datetime.datetime | None = None) -> datetime.date:
+    """Return today's date where the meeting is held (Swedish time)."""
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    return now.astimezone(MEETING_TIMEZONE).date()
 
 
 @lru_cache(maxsize=1)

@@ -19,6 +19,7 @@ from bot.services.content import ContentError, ContentRepository, parse_counsell
 from bot.services.summary import (
     build_summary,
     checklist_answers,
+    local_today,
     render_summary_html,
     render_summary_pdf,
 )
@@ -253,3 +254,10 @@ def test_an_unanswered_checklist_still_makes_a_pdf_that_says_so(content):
     texts = content.counselling()
     assert text.count(texts.not_answered) == 2 * len(CRITERIA)
     assert texts.verdict_pending in text
+
+
+def test_the_summary_is_dated_by_the_swedish_calendar():
+    late_evening = datetime.datetime(2026, 12, 2, 23, 30, tzinfo=datetime.timezone.utc)
+    assert local_today(late_evening) == datetime.date(2026, 12, 3)
+    midsummer_night = datetime.datetime(2026, 6, 19, 22, 30, tzinfo=datetime.timezone.utc)
+    assert local_today(midsummer_night) == datetime.date(2026, 6, 20)
