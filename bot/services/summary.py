@@ -9,6 +9,7 @@ the same HTML and the same stylesheet).
 from __future__ import annotations
 
 import datetime
+import logging
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -53,6 +54,9 @@ except Exception:  # a machine without time zone data: UTC
 
 # The Rasa slot that holds each criterion's answer (domain.yml: checklist_<criterion>).
 SLOT_PREFIX = "checklist_"
+
+# WeasyPrint tells each step of each PDF at INFO: noise in the servers' logs.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 # Pango and fontconfig keep process-wide state; one PDF at a time is safe, and a PDF is
 # made seldom enough (once at the end of a meeting) that a second one's wait is short.
