@@ -393,7 +393,7 @@ def test_a_summary_mailed_to_the_founder_and_the_end_of_the_meeting_leaves_nothi
     expect(meeting.visitor_messages.last).to_have_text("Du: Skicka sammanfattningen till mig")
     expect(meeting.bot_messages.last).to_contain_text(STATEMENT)
     meeting.choose("Ja")
-    expect(meeting.bot_messages.last).to_contain_text("e-postadress")
+    expect(meeting.bot_messages.last).to_contain_text("Skriv din e-postadress")
     meeting.input.fill(FOUNDER)
     meeting.input.press("Enter")
     expect(meeting.visitor_messages.last).to_have_text(f"Du: {FOUNDER}")

@@ -109,12 +109,12 @@
     var changes = [];
     criteria.forEach(function (item, index) {
       var asking = data.asking === item.criterion;
-      var key = [item.label, item.answer, item.outcome, asking].join("|");
+      var key = [item.label, item.answer || "", item.outcome || "", asking].join("|");
       var old = list.querySelector('[data-criterion="' + item.criterion + '"]');
       if (old && shown[item.criterion] === key) {
         return;
       }
-      if (known && (!old || shown[item.criterion].split("|")[1] !== String(item.answer))) {
+      if (known && (!old || shown[item.criterion].split("|")[1] !== (item.answer || ""))) {
         changes.push(item.label + ": " + answerLine(item, false));
       }
       var hadFocus = old && old.contains(document.activeElement);
