@@ -24,7 +24,7 @@ MODEL := models/asf.tar.gz
 CORE_STORIES := tests/e2e
 NODE_MODULES := node_modules/.installed
 
-.PHONY: setup run cluster chat test lint validate pytest stories bench bench-scale clean chromium haproxy
+.PHONY: setup run cluster chat test lint validate pytest stories bench bench-scale clean chromium haproxy pango
 
 setup: $(MODEL)
 
@@ -43,11 +43,11 @@ $(MODEL): $(SPACY)/meta.json config.yml domain.yml $(TRAINING_DATA)
 	$(BIN)/rasa train --force --fixed-model-name asf --out models
 	@touch $@
 
-run: setup
+run: setup pango
 	$(BIN)/asf-bot run
 
 # Replicas behind HAProxy on PostgreSQL and Redis (README, "Running on several machines").
-cluster: setup haproxy
+cluster: setup haproxy pango
 	$(BIN)/asf-bot cluster
 
 chat: $(VENV)/.installed
@@ -73,7 +73,14 @@ chromium:
 haproxy:
 	@PATH="$$PATH:/usr/sbin" command -v haproxy >/dev/null || (apt-get update && apt-get install -y haproxy)
 
-pytest: setup $(NODE_MODULES) chromium haproxy
+# Debian's Pango and a font with every Swedish letter, for WeasyPrint (the counselling
+# summary's PDF); installed when missing.
+PANGO_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+pango:
+	@[ "$$(dpkg-query -W -f='$${db:Status-Abbrev}\n' $(PANGO_PACKAGES) 2>/dev/null | grep -c '^ii')" = \
+		"$(words $(PANGO_PACKAGES))" ] || (apt-get update && apt-get install -y $(PANGO_PACKAGES))
+
+pytest: setup $(NODE_MODULES) chromium haproxy pango
 	$(BIN)/pytest
 
 stories: setup

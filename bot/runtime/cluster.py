@@ -284,7 +284,8 @@ def cluster_servers(config: ClusterConfig, endpoints: Path, haproxy_cfg: Path) -
                 "--host", "127.0.0.1", "--port", str(port), "--rasa-url", config.rasa_url,
             ],
             ready=lambda port=port: http_status(f"http://127.0.0.1:{port}/health") == 200,
-            environment=shared,
+            # Rasa's token, for reading conversations' checklists through its HTTP API.
+            environment={**shared, "RASA_TOKEN": config.token},
         )  # fmt: skip
     mail = mail_commands(config.launch_config())
     if "mail sink" in mail:

@@ -276,6 +276,8 @@ def bot_servers(config: LaunchConfig, endpoints: Path) -> dict[str, Server]:
         # The secret goes by environment, never on a command line (which `ps` shows).
         "action server": {"ACTION_SERVER_TOKEN": config.action_token},
         "Rasa server": rasa_environment(shared_lock=Settings.from_env().redis_url is not None),
+        # The web app reads conversations' checklists from Rasa's HTTP API with its token.
+        "web app": {"RASA_TOKEN": config.token},
     }
     return {
         name: Server(command, checks.get(name, _always), environments.get(name, {}))

@@ -93,6 +93,11 @@ class Settings:
     # waits for an answer before telling the visitor the chat cannot be reached.
     rasa_url: str = "http://localhost:5005"
     rasa_timeout: float = 30.0
+    # The token of Rasa's HTTP API (`rasa run --auth-token`): the web app reads a
+    # conversation's checklist from Rasa's tracker with it (the counselling view and its
+    # summary). `asf-bot run` gives the web app the token it gives Rasa. Unset: those
+    # endpoints answer 503, and the chat works as before.
+    rasa_token: str | None = None
     # Messages this web app has at Rasa at once; the others wait their turn here, first
     # come first served. Rasa is one event loop: given twenty messages at once it works
     # on each a little at every await, so a message that calls the action server four
@@ -159,6 +164,7 @@ class Settings:
             web_port=int(_number(environ, "WEB_PORT", defaults.web_port)),
             rasa_url=environ.get("RASA_URL", defaults.rasa_url).rstrip("/"),
             rasa_timeout=_number(environ, "RASA_TIMEOUT", defaults.rasa_timeout, float),
+            rasa_token=environ.get("RASA_TOKEN", "").strip() or None,
             rasa_max_in_flight=int(
                 _number(environ, "RASA_MAX_IN_FLIGHT", defaults.rasa_max_in_flight)
             ),

@@ -1,5 +1,5 @@
 """Content that staff change without retraining: calls, contacts, checklist, privacy texts,
-and what the bot says when it hands a question to staff.
+what the bot says when it hands a question to staff, and the counselling summary's texts.
 
 The files are plain YAML under the content folder and are read again whenever they
 change on disk, so an edit shows in the very next answer.
@@ -365,6 +365,42 @@ def parse_checklist(data: Any, source: str = "checklist.yml") -> ChecklistTexts:
     )
 
 
+@dataclass(frozen=True)
+class CounsellingTexts:
+    """Headings and labels of a counselling meeting's summary, and what it quotes."""
+
+    title: str
+    date_label: str
+    checklist_heading: str
+    answer_label: str
+    outcome_label: str
+    practice_label: str
+    not_answered: str
+    verdict_heading: str
+    verdict_pending: str
+    legal_forms_heading: str
+    legal_forms: tuple[str, ...]
+    calls_heading: str
+    contact_heading: str
+    phone_label: str
+    email_label: str
+    source_heading: str
+    source_title: str
+    source_publisher: str
+
+
+def parse_counselling(data: Any, source: str = "counselling.yml") -> CounsellingTexts:
+    """Return the summary texts of a parsed counselling file."""
+    if not isinstance(data, dict):
+        raise ContentError(f"{source}: expected a mapping")
+    names = [name for name in CounsellingTexts.__dataclass_fields__ if name != "legal_forms"]
+    texts = {name: str(_require(data, name, source)).strip() for name in names}
+    paragraphs = data.get("legal_forms")
+    if not isinstance(paragraphs, list) or not paragraphs or not all(paragraphs):
+        raise ContentError(f"{source}: 'legal_forms' must list the page's paragraphs")
+    return CounsellingTexts(**texts, legal_forms=tuple(str(p).strip() for p in paragraphs))
+
+
 def _require(data: dict[str, Any], key: str, source: str) -> Any:
     value = data.get(key)
     if value in (None, ""):
@@ -430,7 +466,7 @@ class _ContentFile(Generic[T]):
 
 
 class ContentRepository:
-    """Reads the content folder: calls, contacts, checklist, privacy and escalation files."""
+    """Reads the content folder: calls, contacts, checklist, privacy, escalation, counselling."""
 
     def __init__(self, content_dir: Path) -> None:
         self._calls = _ContentFile(content_dir / "calls.yml", parse_calls)
@@ -438,6 +474,7 @@ class ContentRepository:
         self._checklist = _ContentFile(content_dir / "checklist.yml", parse_checklist)
         self._privacy = _ContentFile(content_dir / "privacy.yml", parse_privacy)
         self._escalation = _ContentFile(content_dir / "escalation.yml", parse_escalation)
+        self._counselling = _ContentFile(content_dir / "counselling.yml", parse_counselling)
 
     def calls(self) -> Calls:
         """Return the current calls."""
@@ -459,6 +496,10 @@ class ContentRepository:
         """Return what the bot says when it did not understand or hands a question to staff."""
         return self._escalation.read()
 
+    def counselling(self) -> CounsellingTexts:
+        """Return the headings, labels and quotes of a counselling meeting's summary."""
+        return self._counselling.read()
+
     def check(self) -> None:
         """Raise ContentError unless every content file can be read."""
         self.calls()
@@ -466,6 +507,7 @@ class ContentRepository:
         self.checklist()
         self.privacy()
         self.escalation()
+        self.counselling()
 
 
 def load_text_fields(path: Path, kind: type[T]) -> T:

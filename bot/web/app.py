@@ -37,7 +37,9 @@ async def _rasa_client(app: web.Application) -> AsyncIterator[None]:
     # order, and the wait counts towards RASA_TIMEOUT.
     connector = aiohttp.TCPConnector(limit=settings.rasa_max_in_flight)
     async with aiohttp.ClientSession(connector=connector) as session:
-        app[RASA] = RasaClient(session, settings.rasa_url, settings.rasa_timeout)
+        app[RASA] = RasaClient(
+            session, settings.rasa_url, settings.rasa_timeout, settings.rasa_token
+        )
         yield
 
 

@@ -46,8 +46,8 @@ def _refuse(status: int, message: str, **headers: str) -> web.Response:
     return web.json_response({"message": message}, status=status, headers=headers)
 
 
-def _unreachable(request: web.Request, nothing_said: bool = False) -> web.Response:
-    """503 with a message that offers a retry: Rasa could not be reached, or said nothing."""
+def unreachable_text(request: web.Request, nothing_said: bool = False) -> str:
+    """The message that offers a retry: Rasa could not be reached, or said nothing."""
     messages = request.app[MESSAGES]
     with_phone, without_phone = (
         (messages.no_answer, messages.no_answer_without_phone)
@@ -55,10 +55,14 @@ def _unreachable(request: web.Request, nothing_said: bool = False) -> web.Respon
         else (messages.unreachable, messages.unreachable_without_phone)
     )
     try:
-        text = with_phone.format(phone=request.app[CONTENT].contact().phone)
+        return with_phone.format(phone=request.app[CONTENT].contact().phone)
     except ContentError:
-        text = without_phone
-    return _refuse(503, text)
+        return without_phone
+
+
+def _unreachable(request: web.Request, nothing_said: bool = False) -> web.Response:
+    """503 with a message that offers a retry: Rasa could not be reached, or said nothing."""
+    return _refuse(503, unreachable_text(request, nothing_said))
 
 
 async def chat(request: web.Request) -> web.Response:

@@ -1,10 +1,12 @@
-"""Forward a visitor's message to Rasa's REST channel and return the bot's replies."""
+"""Forward a visitor's message to Rasa's REST channel and return the bot's replies; read
+a conversation's state (its slots) from Rasa's HTTP API."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 
@@ -13,6 +15,10 @@ log = logging.getLogger(__name__)
 
 class RasaUnavailable(RuntimeError):
     """Rasa did not answer, answered with an error, or answered something unreadable."""
+
+
+class NoRasaToken(RasaUnavailable):
+    """The web app has no token for Rasa's HTTP API (RASA_TOKEN is unset)."""
 
 
 def _replies(data: Any) -> list[dict[str, Any]]:
@@ -37,10 +43,18 @@ def _replies(data: Any) -> list[dict[str, Any]]:
 class RasaClient:
     """Talks to one Rasa server's REST channel over a shared aiohttp session."""
 
-    def __init__(self, session: aiohttp.ClientSession, rasa_url: str, timeout: float) -> None:
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        rasa_url: str,
+        timeout: float,
+        token: str | None = None,
+    ) -> None:
         self._session = session
-        self._url = f"{rasa_url.rstrip('/')}/webhooks/rest/webhook"
+        self._base = rasa_url.rstrip("/")
+        self._url = f"{self._base}/webhooks/rest/webhook"
         self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._token = token
 
     async def send(self, sender: str, message: str) -> list[dict[str, Any]]:
         """Send one message as `sender` and return the replies; RasaUnavailable if none came."""
@@ -59,3 +73,36 @@ class RasaClient:
             if isinstance(error, RasaUnavailable):
                 raise
             raise RasaUnavailable(str(error)) from error
+
+    async def tracker(self, sender: str) -> dict[str, Any]:
+        """Return the state of `sender`'s conversation as Rasa's tracker store holds it
+        (redacted): its slots and active form, without its events.
+
+        For a conversation Rasa does not know, Rasa answers with a fresh, empty state; its
+        SQL tracker store writes nothing for it (an empty tracker has no events to save).
+        """
+        if not self._token:
+            log.error(
+                "RASA_TOKEN is not set: the web app cannot read conversations from Rasa's "
+                "HTTP API (the counselling panel and summary answer 503)"
+            )
+            raise NoRasaToken("RASA_TOKEN is not set")
+        # Rasa's HTTP API takes its token as a query parameter only. Neither the URL nor
+        # an error's text (which may quote it) is logged: both hold the conversation id.
+        url = f"{self._base}/conversations/{quote(sender, safe='')}/tracker"
+        params = {"include_events": "NONE", "token": self._token}
+        try:
+            async with self._session.get(url, params=params, timeout=self._timeout) as response:
+                if response.status != 200:
+                    raise RasaUnavailable(f"Rasa answered HTTP {response.status}")
+                state = await response.json(content_type=None)
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError, RasaUnavailable) as error:
+            reason = str(error) if isinstance(error, RasaUnavailable) else type(error).__name__
+            log.warning("Rasa at %s gave no conversation state: %s", self._base, reason)
+            if isinstance(error, RasaUnavailable):
+                raise
+            raise RasaUnavailable(type(error).__name__) from error
+        if not isinstance(state, dict) or not isinstance(state.get("slots"), dict):
+            log.warning("Rasa at %s gave a conversation state without slots", self._base)
+            raise RasaUnavailable("a conversation state without slots")
+        return state

@@ -13,7 +13,13 @@ import pytest
 import yaml
 
 from bot.runtime import cli
-from bot.runtime.cluster import ClusterConfig, Replicas, haproxy_config, write_haproxy_config
+from bot.runtime.cluster import (
+    ClusterConfig,
+    Replicas,
+    cluster_servers,
+    haproxy_config,
+    write_haproxy_config,
+)
 from bot.runtime.launcher import ATOMIC_LOCK_STORE, LaunchConfig, render_endpoints, write_endpoints
 from bot.runtime.settings import PROJECT_ROOT, Settings
 
@@ -147,6 +153,17 @@ def test_the_endpoints_command_writes_a_replicas_file_from_the_environment(
     assert endpoints["lock_store"]["type"] == ATOMIC_LOCK_STORE
     assert endpoints["action_endpoint"]["headers"]["Authorization"] == "Bearer s3cret"
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
+def test_every_web_app_of_the_cluster_is_given_rasas_token_by_environment(tmp_path):
+    haproxy()
+    config = ClusterConfig(replicas=Replicas(rasa=2, action=1, web=2), token="rasa-t0ken")
+    servers = cluster_servers(config, tmp_path / "endpoints.yml", tmp_path / "haproxy.cfg")
+    web_apps = [server for name, server in servers.items() if name.startswith("web app")]
+    assert len(web_apps) == 2
+    for server in web_apps:
+        assert server.environment["RASA_TOKEN"] == "rasa-t0ken"
+        assert not any("rasa-t0ken" in part for part in server.command)
 
 
 def test_the_endpoints_command_refuses_without_the_action_secret(tmp_path, capsys):

@@ -9,7 +9,7 @@ import pytest
 
 from bot.runtime.action_server import main as action_server_main
 from bot.runtime.cli import _launch_options, main, parser
-from bot.runtime.launcher import LaunchConfig, commands, write_endpoints
+from bot.runtime.launcher import LaunchConfig, bot_servers, commands, write_endpoints
 from bot.runtime.settings import Settings
 
 PRODUCTION = {
@@ -32,6 +32,13 @@ def test_every_server_the_launcher_starts_listens_on_loopback_by_default(monkeyp
     assert option(started["action server"], "--host") == "127.0.0.1"
     assert option(started["web app"], "--host") == "127.0.0.1"
     assert option(started["mail sink"], "--host") == "127.0.0.1"
+
+
+def test_the_web_app_is_given_rasas_token_by_environment_never_on_its_command_line(tmp_path):
+    servers = bot_servers(LaunchConfig(token="rasa-t0ken"), tmp_path / "endpoints.yml")
+    assert servers["web app"].environment["RASA_TOKEN"] == "rasa-t0ken"
+    assert not any("rasa-t0ken" in part for part in servers["web app"].command)
+    assert "--auth-token=rasa-t0ken" in servers["Rasa server"].command
 
 
 def test_configured_hosts_reach_the_servers_and_the_urls_between_them():

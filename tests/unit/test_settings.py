@@ -106,9 +106,12 @@ def test_the_web_app_is_configured_by_environment():
             "MAX_MESSAGE_LENGTH": "300",
             "RATE_LIMIT_BURST": "4",
             "RATE_LIMIT_PER_MINUTE": "12",
+            "RASA_TOKEN": " t0ken ",
         }
     )
     assert (settings.web_host, settings.web_port) == ("0.0.0.0", 9000)
+    assert settings.rasa_token == "t0ken"
+    assert Settings.from_env({"RASA_TOKEN": " "}).rasa_token is None
     assert settings.rasa_url == "http://rasa.internal:5005"
     assert settings.rasa_timeout == 2.5
     assert settings.rasa_max_in_flight == 2
