@@ -26,7 +26,12 @@
     launcher: "Chatta med oss",
     close: "Stäng chatten",
     newConversation: "Ny konversation",
-    tools: "Konversationen",
+    // The row of the conversation's buttons: "Konversationen: Ny Spara Radera", each
+    // button named in full for screen readers ("Ny konversation" and so on).
+    tools: "Konversationen:",
+    newShort: "Ny",
+    saveShort: "Spara",
+    eraseShort: "Radera",
     save: "Spara konversationen",
     saved: "Konversationen är sparad som en textfil.",
     savedTitle: "konversation",
@@ -200,7 +205,6 @@
   var header = el("div", "asf-chat__header");
   var heading = el("h2", "asf-chat__title", title);
   heading.id = "asf-chat-title";
-  var newButton = button("asf-chat__new", TEXT.newConversation);
   var closeButton = button("asf-chat__close");
   closeButton.setAttribute("aria-label", TEXT.close);
   closeButton.title = TEXT.close;
@@ -212,10 +216,19 @@
 
   var tools = el("div", "asf-chat__tools");
   tools.setAttribute("role", "group");
-  tools.setAttribute("aria-label", TEXT.tools);
-  var saveButton = button("asf-chat__tool asf-chat__save", TEXT.save);
-  var eraseButton = button("asf-chat__tool asf-chat__erase", TEXT.erase);
-  newButton.className = "asf-chat__tool asf-chat__new";
+  var toolsCaption = el("span", "asf-chat__tools-caption", TEXT.tools);
+  toolsCaption.id = "asf-chat-tools";
+  tools.setAttribute("aria-labelledby", toolsCaption.id);
+  function tool(className, shortText, name) {
+    var node = button("asf-chat__tool " + className, shortText);
+    // The full name contains the visible word, so speech control finds it by either.
+    node.setAttribute("aria-label", name);
+    return node;
+  }
+  var saveButton = tool("asf-chat__save", TEXT.saveShort, TEXT.save);
+  var eraseButton = tool("asf-chat__erase", TEXT.eraseShort, TEXT.erase);
+  var newButton = tool("asf-chat__new", TEXT.newShort, TEXT.newConversation);
+  tools.appendChild(toolsCaption);
   tools.appendChild(newButton);
   tools.appendChild(saveButton);
   tools.appendChild(eraseButton);
