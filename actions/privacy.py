@@ -33,6 +33,9 @@ PURPOSE, CONSENT, ADDRESS, ATTEMPTS = (
 # The id of the consent record kept by the form, for the action that runs after it (the
 # ticket's reply address is read back from the record, never kept in a slot).
 RECORD = "email_record"
+# Set while email_form runs for a counselling summary: the rules that end the form
+# (data/rules_privacy.yml) send the summary instead of handing a question to staff.
+SUMMARY_REQUESTED = "summary_requested"
 # The intents behind the Ja / Nej buttons; domain.yml maps them to the consent slot.
 CONSENT_PAYLOADS = {"ja": "/affirm", "nej": "/deny"}
 
@@ -50,6 +53,14 @@ log = logging.getLogger(__name__)
 
 def _attempts(tracker: Tracker) -> int:
     return int(tracker.get_slot(ATTEMPTS) or 0)
+
+
+def _purpose(tracker: Tracker) -> Purpose:
+    # A form started before purposes existed, or without one: an answer from staff.
+    try:
+        return Purpose(tracker.get_slot(PURPOSE) or Purpose.ESCALATION.value)
+    except ValueError:
+        return Purpose.ESCALATION
 
 
 def cleared_email_slots() -> list[dict[str, Any]]:
@@ -85,7 +96,12 @@ class StartEmailForm(UsesServices, Action, ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        return [*cleared_email_slots()[1:], SlotSet(PURPOSE, self.purpose.value)]
+        summary = True if self.purpose is Purpose.SUMMARY else None
+        return [
+            *cleared_email_slots()[1:],
+            SlotSet(PURPOSE, self.purpose.value),
+            SlotSet(SUMMARY_REQUESTED, summary),
+        ]
 
 
 class ActionAskEmailConsent(UsesServices, Action):
@@ -99,7 +115,7 @@ class ActionAskEmailConsent(UsesServices, Action):
     ) -> list[dict[str, Any]]:
         texts = self.services.content.privacy()
         dispatcher.utter_message(
-            text=texts.consent_request(), buttons=yes_no_buttons(texts.answers)
+            text=texts.consent_request(_purpose(tracker)), buttons=yes_no_buttons(texts.answers)
         )
         return []
 
@@ -169,7 +185,7 @@ class ActionSaveEmailAddress(UsesServices, Action):
             text = texts.give_up if outcome is FormOutcome.GAVE_UP else texts.declined
             dispatcher.utter_message(text=texts.with_contact(text, content.contact()))
             return [*cleared_email_slots(), SlotSet(RECORD, None)]
-        purpose = Purpose(tracker.get_slot(PURPOSE) or Purpose.ESCALATION.value)
+        purpose = _purpose(tracker)
         try:
             record = await asyncio.to_thread(
                 self.services.privacy.record,
@@ -184,7 +200,7 @@ class ActionSaveEmailAddress(UsesServices, Action):
             log.error("Could not keep an address given with consent: %s", type(error).__name__)
             record = None
         else:
-            dispatcher.utter_message(text=texts.saved)
+            dispatcher.utter_message(text=texts.saved_for(purpose))
         # The address leaves the conversation's slots as soon as it is kept.
         return [*cleared_email_slots(), SlotSet(RECORD, None if record is None else float(record))]
 
@@ -200,7 +216,9 @@ class ActionShowMyData(UsesServices, Action):
     ) -> list[dict[str, Any]]:
         kept = await asyncio.to_thread(self.services.privacy.kept_for, tracker.sender_id)
         texts = self.services.content.privacy()
-        dispatcher.utter_message(text=texts.stored(kept.records, kept.tickets, kept.question))
+        dispatcher.utter_message(
+            text=texts.stored(kept.records, kept.tickets, kept.question, kept.summaries)
+        )
         return []
 
 
@@ -216,7 +234,7 @@ class ActionConfirmDeletion(UsesServices, Action):
         kept = await asyncio.to_thread(self.services.privacy.kept_for, tracker.sender_id)
         texts = self.services.content.privacy()
         dispatcher.utter_message(
-            text=texts.deletion_question(kept.records, kept.tickets, kept.question),
+            text=texts.deletion_question(kept.records, kept.tickets, kept.question, kept.summaries),
             buttons=yes_no_buttons(texts.delete_answers),
         )
         return []
@@ -224,7 +242,7 @@ class ActionConfirmDeletion(UsesServices, Action):
 
 class ActionDeleteMyData(UsesServices, Action):
     """Delete the conversation's addresses and consent records, its question not yet sent,
-    the address from its tickets and their mail, and the conversation."""
+    its summary mails, the address from its tickets and their mail, and the conversation."""
 
     def name(self) -> str:
         return "action_delete_my_data"
@@ -235,7 +253,11 @@ class ActionDeleteMyData(UsesServices, Action):
         deletion = await asyncio.to_thread(self.services.privacy.forget, tracker.sender_id)
         content = self.services.content
         text = content.privacy().after_deletion(
-            deletion.records, deletion.pending_questions, deletion.tickets, content.contact()
+            deletion.records,
+            deletion.pending_questions,
+            deletion.tickets,
+            content.contact(),
+            deletion.summaries,
         )
         dispatcher.utter_message(text=text)
         # The tracker store deletes the whole conversation when it sees this slot.

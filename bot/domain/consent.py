@@ -18,6 +18,8 @@ class Purpose(str, Enum):
     REPLY = "svar på fråga"
     # A question handed to staff (a ticket): a staff member answers by e-mail.
     ESCALATION = "svar från handläggare"
+    # A summary of a start-up counselling meeting, mailed to the founder with the PDF.
+    SUMMARY = "sammanfattning från rådgivning"
 
 
 @dataclass(frozen=True)

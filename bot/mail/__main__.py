@@ -11,13 +11,13 @@ from dataclasses import replace
 from bot.mail.worker import MailWorker, RetryPolicy, SmtpServer
 from bot.runtime.bootstrap import app_engine
 from bot.runtime.settings import Settings
-from bot.storage.tickets import TicketRepository
+from bot.storage.outbox import OutboxRepository
 
 log = logging.getLogger("bot.mail")
 
 
 async def serve(settings: Settings, server: SmtpServer) -> None:
-    """Deliver staff mail until a stop signal arrives."""
+    """Deliver the outbox's mail until a stop signal arrives."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -25,8 +25,8 @@ async def serve(settings: Settings, server: SmtpServer) -> None:
     # Sized as the action server's pool (DATABASE_POOL_SIZE, DATABASE_MAX_OVERFLOW): what
     # every process may open must fit in PostgreSQL's max_connections.
     engine = app_engine(settings)
-    worker = MailWorker(TicketRepository(engine), server, RetryPolicy.from_settings(settings))
-    log.info("Mail worker delivering staff mail via %s:%d", server.host, server.port)
+    worker = MailWorker(OutboxRepository(engine), server, RetryPolicy.from_settings(settings))
+    log.info("Mail worker delivering mail via %s:%d", server.host, server.port)
     try:
         await worker.run(stop)
     finally:

@@ -1,20 +1,24 @@
-"""Compose a ticket's mail to staff: headers from clean values, bodies from templates."""
+"""Compose the bot's mail: a ticket's to staff, a counselling summary to the founder.
+Headers from clean values, bodies from templates."""
 
 from __future__ import annotations
 
 import html
 import re
-from datetime import timezone
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
 from email import message_from_bytes
 from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
 from email.policy import SMTP
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
+from typing import Protocol
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from bot.domain.redaction import EMAIL_PLACEHOLDER
+from bot.domain.summary_mail import summary_filename, summary_message_id
 from bot.domain.ticket import Ticket, address_forms, address_pattern, message_id, subject_excerpt
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -80,6 +84,67 @@ def compose(ticket: Ticket, mail_from: str, staff_email: str) -> EmailMessage:
         charset="utf-8",
         cte="quoted-printable",
     )
+    return message
+
+
+class Contact(Protocol):
+    """Whom the founder can call or write to (content/contacts.yml)."""
+
+    name: str
+    organisation: str
+    phone: str
+    email: str
+
+
+@dataclass(frozen=True)
+class SummaryMail:
+    """What a counselling summary's mail to the founder says, and its attachment."""
+
+    reference: str
+    created_at: datetime
+    # The day of the meeting, as the summary is dated.
+    day: date
+    pdf: bytes
+    # One plain address in ASCII (bot.domain.ticket.clean_reply_to): the To header.
+    mail_to: str
+    mail_from: str
+    disclaimer: str
+    # When the address given for it is deleted at the latest.
+    retain_until: date
+    contact: Contact
+
+
+def compose_summary(mail: SummaryMail) -> EmailMessage:
+    """Return the founder's mail with the summary's PDF attached (text and HTML, UTF-8)."""
+    filename = summary_filename(mail.day)
+    context = {
+        "date": f"{mail.day:%Y-%m-%d}",
+        "filename": filename,
+        "disclaimer": mail.disclaimer,
+        "retain_until": f"{mail.retain_until:%Y-%m-%d}",
+        "contact": mail.contact,
+    }
+    environment = _environment()
+    message = EmailMessage()
+    message["Subject"] = environment.get_template("summary_subject.txt").render(context).strip()
+    message["From"] = mail.mail_from
+    username, _, domain = mail.mail_to.rpartition("@")
+    message["To"] = Address(username=username, domain=domain)
+    message["Date"] = format_datetime(mail.created_at.astimezone(timezone.utc))
+    message["Message-ID"] = summary_message_id(mail.reference, address_domain(mail.mail_from))
+    message["X-ASF-Summary"] = mail.reference
+    message.set_content(
+        environment.get_template("summary_mail.txt").render(context),
+        charset="utf-8",
+        cte="quoted-printable",
+    )
+    message.add_alternative(
+        environment.get_template("summary_mail.html").render(context),
+        subtype="html",
+        charset="utf-8",
+        cte="quoted-printable",
+    )
+    message.add_attachment(mail.pdf, maintype="application", subtype="pdf", filename=filename)
     return message
 
 

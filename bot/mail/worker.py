@@ -1,4 +1,5 @@
-"""The mail worker: sends due outbox mail to staff over SMTP, with retries and a lease."""
+"""The mail worker: sends due outbox mail over SMTP (tickets to staff, summaries to
+founders), with retries and a lease."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 import aiosmtplib
 
 from bot.runtime.settings import Settings
-from bot.storage.tickets import OutgoingMail, TicketRepository
+from bot.storage.outbox import OutboxRepository, OutgoingMail
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,7 @@ class MailWorker:
 
     def __init__(
         self,
-        repository: TicketRepository,
+        repository: OutboxRepository,
         server: SmtpServer,
         policy: RetryPolicy = RetryPolicy(),
         clock: Callable[[], datetime] = _now,

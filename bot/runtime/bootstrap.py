@@ -13,9 +13,11 @@ from bot.services.checklist import ChecklistService
 from bot.services.content import ContentRepository
 from bot.services.escalation import EscalationService
 from bot.services.privacy import PrivacyService
+from bot.services.summary_mail import SummaryMailService
 from bot.services.tickets import TicketService
 from bot.storage.checklists import ChecklistRepository
 from bot.storage.consents import ConsentRepository
+from bot.storage.outbox import OutboxRepository
 from bot.storage.pending_questions import PendingQuestionRepository
 from bot.storage.tickets import TicketRepository
 
@@ -30,6 +32,7 @@ class Services:
     privacy: PrivacyService
     tickets: TicketService
     escalation: EscalationService
+    summary_mail: SummaryMailService
 
 
 def app_engine(settings: Settings) -> Engine:
@@ -49,6 +52,8 @@ def build_services(settings: Settings) -> Services:
     content = ContentRepository(settings.content_dir)
     questions = PendingQuestionRepository(engine)
     ticket_repository = TicketRepository(engine)
+    checklists = ChecklistRepository(engine)
+    outbox = OutboxRepository(engine)
     privacy = PrivacyService(
         ConsentRepository(engine),
         questions,
@@ -56,6 +61,8 @@ def build_services(settings: Settings) -> Services:
         settings.pseudonym_key,
         settings.retention_days,
         pending_question_hours=settings.pending_question_hours,
+        outbox=outbox,
+        checklists=checklists,
     )
     tickets = TicketService(
         ticket_repository,
@@ -66,10 +73,17 @@ def build_services(settings: Settings) -> Services:
     return Services(
         settings=settings,
         content=content,
-        checklists=ChecklistService(ChecklistRepository(engine), settings.pseudonym_key),
+        checklists=ChecklistService(checklists, settings.pseudonym_key),
         privacy=privacy,
         tickets=tickets,
         escalation=EscalationService(tickets, privacy, content, questions, settings.pseudonym_key),
+        summary_mail=SummaryMailService(
+            outbox,
+            privacy,
+            content,
+            settings.pseudonym_key,
+            mail_from=settings.mail_from,
+        ),
     )
 
 

@@ -263,6 +263,11 @@ def _print_tickets_and_questions(deletion, pending_question_hours: int | None = 
     )
     after = f" older than {pending_question_hours} hours" if pending_question_hours else ""
     print(f"Deleted {deletion.pending_questions} question(s) not handed over{after}.")
+    summaries = deletion.summaries
+    print(
+        f"Deleted {summaries.mails} counselling summary mail(s): {summaries.unsent} not sent "
+        f"(they will not be), {summaries.sent} already sent (only the stored copy is gone)."
+    )
 
 
 def _ticket_repository():

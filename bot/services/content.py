@@ -15,9 +15,10 @@ from typing import Any, Generic, TypeVar
 import yaml
 
 from bot.domain.checklist import CRITERIA, Answer, ChecklistResult, Outcome, Verdict
-from bot.domain.consent import ConsentRecord
+from bot.domain.consent import ConsentRecord, Purpose
 from bot.domain.email_address import Problem
 from bot.domain.escalation import MAX_QUESTION_LENGTH, OfferReason, PendingQuestion, QuestionProblem
+from bot.domain.summary_mail import MailDeletion, StoredSummaryMail
 from bot.domain.ticket import StoredTicket, Withdrawal
 
 T = TypeVar("T")
@@ -102,6 +103,11 @@ class PrivacyTexts:
     answers: dict[str, str]
     ask_address: str
     problems: dict[str, str]
+    summary_consent_question: str
+    summary_saved: str
+    summary_on_its_way: str
+    summary_not_sent: str
+    summary_failed: str
     saved: str
     declined: str
     give_up: str
@@ -110,11 +116,13 @@ class PrivacyTexts:
     stored_item: str
     stored_ticket: str
     stored_question: str
+    stored_summary: str
     stored_conversation: str
     delete_heading: str
     delete_address: str
     delete_ticket: str
     delete_question: str
+    delete_summary: str
     delete_conversation: str
     delete_warning: str
     delete_answers: dict[str, str]
@@ -123,10 +131,21 @@ class PrivacyTexts:
     deleted_question: str
     deleted_ticket_unsent: str
     deleted_ticket_sent: str
+    deleted_summary_unsent: str
+    deleted_summary_sent: str
+    session_ended: str
+    session_ended_statistics: str
 
-    def consent_request(self) -> str:
-        """Return the statement followed by the consent question."""
-        return f"{self.statement}\n\n{self.consent_question}"
+    def consent_request(self, purpose: Purpose | None = None) -> str:
+        """Return the statement followed by the consent question, which names the purpose."""
+        question = self.consent_question
+        if purpose is Purpose.SUMMARY:
+            question = self.summary_consent_question
+        return f"{self.statement}\n\n{question}"
+
+    def saved_for(self, purpose: Purpose) -> str:
+        """Return the thanks once an address is kept for `purpose`."""
+        return self.summary_saved if purpose is Purpose.SUMMARY else self.saved
 
     def problem(self, problem: Problem) -> str:
         """Return the re-ask that names what is wrong with a typed address."""
@@ -146,14 +165,16 @@ class PrivacyTexts:
         records: list[ConsentRecord],
         tickets: list[StoredTicket] | None = None,
         question: PendingQuestion | None = None,
+        summaries: list[StoredSummaryMail] | None = None,
     ) -> str:
         """Return what the visitor is told when asking what is stored about them.
 
         `tickets` are the conversation's tickets that hold a reply address; `question` a
-        question written for staff and not yet handed over.
+        question written for staff and not yet handed over; `summaries` the summary
+        mails to the founder.
         """
-        tickets = tickets or []
-        if not records and not tickets and question is None:
+        tickets, summaries = tickets or [], summaries or []
+        if not records and not tickets and question is None and not summaries:
             return f"{self.stored_none}\n{self.stored_conversation}"
         items = [
             self.stored_item.format(
@@ -171,6 +192,10 @@ class PrivacyTexts:
             )
             for t in tickets
         ]
+        items += [
+            self.stored_summary.format(created_at=f"{m.created_at:%Y-%m-%d}", address=m.mail_to)
+            for m in summaries
+        ]
         if question is not None:
             items.append(self.stored_question)
         return "\n".join([self.stored_heading, *items, self.stored_conversation])
@@ -180,29 +205,64 @@ class PrivacyTexts:
         records: list[ConsentRecord],
         tickets: list[StoredTicket] | None = None,
         question: PendingQuestion | None = None,
+        summaries: list[StoredSummaryMail] | None = None,
     ) -> str:
         """Return the question asked before deleting: exactly what will go, and that it is final."""
         items = [self.delete_address.format(address=r.address) for r in records]
         items += [self.delete_ticket.format(reference=t.reference) for t in tickets or []]
+        items += [self.delete_summary.format(address=m.mail_to) for m in summaries or []]
         if question is not None:
             items.append(self.delete_question)
         items.append(self.delete_conversation)
         return "\n".join([self.delete_heading, *items, self.delete_warning])
 
     def after_deletion(
-        self, records: int, questions: int, tickets: Withdrawal, contact: Contact
+        self,
+        records: int,
+        questions: int,
+        tickets: Withdrawal,
+        contact: Contact,
+        summaries: MailDeletion | None = None,
     ) -> str:
         """Return what the visitor is told after "radera mina uppgifter", true to what
         happened: a question staff already had, with the address, stays with them."""
-        kept_address = records > 0 or tickets.tickets > 0
+        summaries = summaries or MailDeletion()
+        kept_address = records > 0 or tickets.tickets > 0 or summaries.mails > 0
         lines = [self.deleted if kept_address else self.deleted_nothing_kept]
+        lines += self._what_else_went(questions, tickets, summaries)
+        return self.with_contact(" ".join(lines), contact)
+
+    def after_session_end(
+        self,
+        questions: int,
+        tickets: Withdrawal,
+        summaries: MailDeletion,
+        checklists: int,
+        contact: Contact,
+    ) -> str:
+        """Return what the visitor is told once "Avsluta och rensa" deleted the conversation
+        and all it left; true to what happened, as after_deletion."""
+        lines = [self.session_ended]
+        if checklists:
+            lines.append(self.session_ended_statistics)
+        lines += self._what_else_went(questions, tickets, summaries)
+        return self.with_contact(" ".join(lines), contact)
+
+    def _what_else_went(
+        self, questions: int, tickets: Withdrawal, summaries: MailDeletion
+    ) -> list[str]:
+        lines = []
         if questions:
             lines.append(self.deleted_question)
         if tickets.unsent:
             lines.append(self.deleted_ticket_unsent)
         if tickets.sent:
             lines.append(self.deleted_ticket_sent)
-        return self.with_contact(" ".join(lines), contact)
+        if summaries.unsent:
+            lines.append(self.deleted_summary_unsent)
+        if summaries.sent:
+            lines.append(self.deleted_summary_sent)
+        return lines
 
 
 PRIVACY_TEXTS = tuple(

@@ -48,6 +48,15 @@ class ChecklistRepository:
                     checklist_results.insert().values(conversation_ref=conversation_ref, **values)
                 )
 
+    def unlink(self, conversation_ref: str) -> int:
+        """Cut a conversation's result loose from it: only the anonymous row stays."""
+        with self._engine.begin() as connection:
+            return connection.execute(
+                checklist_results.update()
+                .where(checklist_results.c.conversation_ref == conversation_ref)
+                .values(conversation_ref=None)
+            ).rowcount
+
     def all(self) -> list[StoredChecklist]:
         """Return every stored result, oldest first."""
         with self._engine.connect() as connection:

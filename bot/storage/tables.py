@@ -28,12 +28,13 @@ def as_utc(moment: datetime) -> datetime:
 
 
 # One row per conversation that completed the checklist, for advisers' statistics.
-# No personal data: the conversation is known only by a keyed hash (conversation_ref).
+# No personal data: the conversation is known only by a keyed hash (conversation_ref),
+# and not at all once the visitor ends the session (NULL: only the anonymous row stays).
 checklist_results = Table(
     "checklist_results",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("conversation_ref", String(64), nullable=False, unique=True),
+    Column("conversation_ref", String(64), unique=True),
     Column("completed_at", DateTime(timezone=True), nullable=False),
     Column("business", String(16), nullable=False),
     Column("purpose", String(16), nullable=False),
@@ -89,15 +90,22 @@ pending_questions = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, index=True),
 )
 
-# The durable outbox: each ticket's mail to staff, written with the ticket, sent by the
-# mail worker. status: pending -> sending (claimed until next_attempt_at, a lease) ->
-# sent, or failed on a permanent error; temporary errors go back to pending with
-# next_attempt_at pushed out (exponential backoff).
+# The durable outbox: mail written in the same transaction as what it is about, sent by
+# the mail worker. kind: "ticket" (a ticket's mail to staff, ticket_id set) or "summary"
+# (a counselling summary mailed to the founder who consented). reference is the mail's
+# own unique name: the ticket's reference, a summary's, or (a digest) its period's key.
+# conversation_ref is the keyed hash of the conversation the mail came from, for
+# deletion and retention. status: pending -> sending (claimed until next_attempt_at, a
+# lease) -> sent, or failed on a permanent error; temporary errors go back to pending
+# with next_attempt_at pushed out (exponential backoff).
 outbox = Table(
     "outbox",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("ticket_id", Integer, ForeignKey("tickets.id"), nullable=False, unique=True),
+    Column("reference", String(64), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),
+    Column("conversation_ref", String(64), index=True),
+    Column("ticket_id", Integer, ForeignKey("tickets.id"), unique=True),
     Column("message_id", String(255), nullable=False, unique=True),
     Column("mail_from", String(254), nullable=False),
     Column("mail_to", String(254), nullable=False),

@@ -1,16 +1,13 @@
-"""Tickets and their outgoing mail (the durable outbox) in the app database."""
+"""Tickets and their mail to staff in the durable outbox (bot.storage.outbox)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.message import EmailMessage
-from email.policy import SMTP
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.engine import Engine
-from sqlalchemy.sql import Select
 
 from bot.domain.redaction import EMAIL_PLACEHOLDER
 from bot.domain.ticket import (
@@ -23,23 +20,31 @@ from bot.domain.ticket import (
     without_address,
 )
 from bot.mail.compose import without_reply_to
+from bot.storage.outbox import (
+    FAILED,
+    PENDING,
+    SENDING,
+    SENT,
+    STATUSES,
+    TICKET,
+    NewMail,
+    OutboxRepository,
+    OutgoingMail,
+    insert_mail,
+)
 from bot.storage.tables import as_utc, outbox, pending_questions, tickets
 
-PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
-STATUSES = (PENDING, SENDING, SENT, FAILED)
-
-
-@dataclass(frozen=True)
-class OutgoingMail:
-    """One claimed outbox row, ready to hand to SMTP."""
-
-    id: int
-    reference: str
-    message_id: str
-    mail_from: str
-    mail_to: str
-    message: bytes
-    attempts: int
+# The outbox's names, here too for the callers that knew them from this module.
+__all__ = [
+    "FAILED",
+    "PENDING",
+    "SENDING",
+    "SENT",
+    "STATUSES",
+    "MailStatus",
+    "OutgoingMail",
+    "TicketRepository",
+]
 
 
 @dataclass(frozen=True)
@@ -54,11 +59,8 @@ class MailStatus:
     last_error: str | None
 
 
-class TicketRepository:
-    """Tickets and the outbox, written and read through one engine."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+class TicketRepository(OutboxRepository):
+    """Tickets and their mail in the outbox, written and read through one engine."""
 
     def add(
         self,
@@ -94,82 +96,17 @@ class TicketRepository:
                 tickets.update().where(tickets.c.id == ticket_id).values(reference=ticket.reference)
             )
             message = compose(ticket)
-            connection.execute(
-                outbox.insert().values(
-                    ticket_id=ticket_id,
-                    message_id=message["Message-ID"],
-                    mail_from=mail_from,
-                    mail_to=mail_to,
-                    message=message.as_bytes(policy=SMTP),
-                    status=PENDING,
-                    attempts=0,
-                    next_attempt_at=draft.created_at,
-                    created_at=draft.created_at,
-                )
+            mail = NewMail(
+                reference=ticket.reference,
+                kind=TICKET,
+                conversation_ref=draft.conversation_ref,
+                message=message,
+                mail_from=mail_from,
+                mail_to=mail_to,
+                created_at=draft.created_at,
             )
+            insert_mail(connection, mail, ticket_id=ticket_id)
         return ticket
-
-    def claim(self, now: datetime, lease: timedelta) -> OutgoingMail | None:
-        """Claim the next due mail for sending until now + lease; None when none is due.
-
-        Due: pending and its time has come, or sending but its lease ran out (a worker
-        stopped mid-delivery). On PostgreSQL the row is locked as it is read, skipping
-        rows other workers hold, so workers never take the same row nor wait on each
-        other. The claim itself is a compare-and-set on (status, attempts), so two
-        workers never both claim the same row even without row locks (SQLite).
-        """
-        with self._engine.begin() as connection:
-            query = _due(now, row_locks=connection.dialect.name == "postgresql")
-            for row in connection.execute(query).mappings().all():
-                claimed = connection.execute(
-                    outbox.update()
-                    .where(
-                        outbox.c.id == row["id"],
-                        outbox.c.status == row["status"],
-                        outbox.c.attempts == row["attempts"],
-                    )
-                    .values(
-                        status=SENDING, attempts=row["attempts"] + 1, next_attempt_at=now + lease
-                    )
-                )
-                if claimed.rowcount == 1:
-                    return OutgoingMail(
-                        id=row["id"],
-                        reference=row["reference"],
-                        message_id=row["message_id"],
-                        mail_from=row["mail_from"],
-                        mail_to=row["mail_to"],
-                        message=bytes(row["message"]),
-                        attempts=row["attempts"] + 1,
-                    )
-        return None
-
-    def _finish(self, mail: OutgoingMail, **values: object) -> bool:
-        # Only while this claim still holds: a worker whose lease ran out and whose row
-        # another worker claimed again must not overwrite that worker's outcome.
-        with self._engine.begin() as connection:
-            result = connection.execute(
-                outbox.update()
-                .where(
-                    outbox.c.id == mail.id,
-                    outbox.c.status == SENDING,
-                    outbox.c.attempts == mail.attempts,
-                )
-                .values(**values)
-            )
-            return result.rowcount == 1
-
-    def mark_sent(self, mail: OutgoingMail, now: datetime) -> bool:
-        """Record that the mail was handed to the SMTP server."""
-        return self._finish(mail, status=SENT, sent_at=now, last_error=None)
-
-    def mark_failed(self, mail: OutgoingMail, error: str) -> bool:
-        """Record a permanent failure: the mail is not tried again unless staff retry it."""
-        return self._finish(mail, status=FAILED, last_error=error[:500])
-
-    def retry_later(self, mail: OutgoingMail, at: datetime, error: str) -> bool:
-        """Record a temporary failure: the mail is due again at `at`."""
-        return self._finish(mail, status=PENDING, next_attempt_at=at, last_error=error[:500])
 
     def retry_now(self, reference: str, now: datetime) -> bool:
         """Make a failed ticket's mail due again at once; False if no such failed mail."""
@@ -300,24 +237,6 @@ class TicketRepository:
                 else:
                     unsent += 1
         return Withdrawal(unsent=unsent, sent=sent)
-
-
-def _due(now: datetime, row_locks: bool) -> Select:
-    """Return the query of mail due at `now`, oldest first, with its ticket's reference."""
-    # For a pending row next_attempt_at is when to try again; for a sending row it is
-    # when the claim (lease) runs out.
-    query = (
-        select(outbox, tickets.c.reference)
-        .join(tickets, tickets.c.id == outbox.c.ticket_id)
-        .where(outbox.c.status.in_([PENDING, SENDING]), outbox.c.next_attempt_at <= now)
-        .order_by(outbox.c.next_attempt_at, outbox.c.id)
-    )
-    if row_locks:
-        # Lock only the outbox row (not the ticket's), and only the one taken: a row this
-        # worker locked but did not claim would be skipped by the others meanwhile.
-        return query.with_for_update(skip_locked=True, of=outbox).limit(1)
-    # Without row locks another worker may win the compare-and-set on the first rows.
-    return query.limit(5)
 
 
 def _is_address(address: str) -> object:

@@ -390,6 +390,8 @@ async def test_a_hand_over_starts_clean_with_the_escalation_purpose(services):
         SlotSet("email_address", None),
         SlotSet("email_attempts", None),
         SlotSet("email_purpose", "svar från handläggare"),
+        # Not the summary's flow, even if one was left unfinished.
+        SlotSet("summary_requested", None),
         SlotSet("escalation_question", None),
         SlotSet("email_record", None),
     ]

@@ -171,6 +171,7 @@ def test_deleting_an_address_deletes_its_records_and_conversations_only(world, d
         "address": "anna@exempel.se",
         "records": [],
         "tickets": [],
+        "summary_mails": [],
         "pending_questions": [],
         "conversations": [],
     }
