@@ -50,6 +50,7 @@ NOT_ALL_MET = "Utifrån dina svar stämmer verksamheten inte med alla villkoren"
 UNCLEAR = "Utifrån dina svar går det inte att säga om verksamheten stämmer med alla villkoren"
 STATEMENT = "Om du fyller i din e-postadress sparas den hos Tillväxtverket"
 FOUNDER = "grundare.ostrom@exempel.se"
+PANEL_UNAVAILABLE = "Villkoren kan inte visas just nu. De visas igen när chatten har svarat."
 MONTHS = [
     "januari", "februari", "mars", "april", "maj", "juni",
     "juli", "augusti", "september", "oktober", "november", "december",
@@ -335,6 +336,34 @@ def test_the_panel_shows_the_conversation_after_a_reload_and_on_the_demo_page(me
     meeting.page.get_by_role("button", name="Chatta med oss").click()
     expect(meeting.visitor_messages.last).to_have_text("Du: Nej")
     assert meeting.page.evaluate("localStorage.getItem('asf-chat:session')") == f'"{session}"'
+
+
+def test_when_the_bot_is_down_the_panel_says_so_and_retry_shows_it_once_it_is_back(browser, stack):
+    meeting = meeting_at(browser, stack)
+    try:
+        meeting.criteria.get_by_role("button", name="Starta checklistan").click()
+        meeting.expect_question(1)
+        meeting.choose("Ja")
+        meeting.expect_question(2)
+        meeting.expect_panel({"business": "Svar: Ja"})
+        stack.stop_server("Rasa server")
+        try:
+            meeting.page.reload()
+            status = meeting.page.locator("#criteria-status")
+            expect(status).to_have_text(PANEL_UNAVAILABLE)
+            expect(status).to_have_attribute("role", "status")
+            retry = meeting.criteria.get_by_role("button", name="Försök igen")
+            expect(retry).to_be_visible()
+            expect(meeting.criterion("business")).to_have_count(0)  # nothing stale or made up
+        finally:
+            stack.start_server("Rasa server")
+            stack.wait_until_ready(["Rasa server"])
+        retry.click()
+        meeting.expect_panel({"business": "Svar: Ja", "purpose": "Frågas nu"})
+        expect(status).to_be_hidden()
+        expect(retry).to_be_hidden()
+    finally:
+        meeting.page.context.close()
 
 
 # ---- the summary ----
