@@ -375,7 +375,7 @@ def test_the_summary_page_holds_the_meeting_and_prints_without_the_chat(meeting,
     with meeting.page.context.expect_page() as opened:
         meeting.page.get_by_role("button", name="Sammanfattning").click()
     summary = opened.value
-    summary.wait_for_load_state()
+    summary.wait_for_url("**/radgivning/sammanfattning")
     text = summary.locator("body").inner_text()
     assert_summary_text(text, NOT_ALL_MET)
     flat = re.sub(r"\s+", " ", text)
@@ -450,6 +450,14 @@ def test_a_summary_mailed_to_the_founder_and_the_end_of_the_meeting_leaves_nothi
     assert len([m for m in smtp.received if FOUNDER in m.rcpt_tos]) == 1
     assert rows_holding(app_database(stack), FOUNDER), "the consented address is not kept"
 
+    # The summary open in its tab, as an adviser would leave it.
+    with meeting.page.context.expect_page() as opened:
+        meeting.page.get_by_role("button", name="Sammanfattning").click()
+    summary = opened.value
+    summary.wait_for_url("**/radgivning/sammanfattning")
+    expect(summary.locator("body")).to_contain_text(ALL_MET)
+    meeting.page.bring_to_front()
+
     # "Avsluta och rensa": asked first; Escape keeps everything.
     end = meeting.page.get_by_role("button", name="Avsluta och rensa")
     end.click()
@@ -470,6 +478,11 @@ def test_a_summary_mailed_to_the_founder_and_the_end_of_the_meeting_leaves_nothi
     meeting.expect_panel({name: "Inte besvarad" for name in ORDER})
     expect(meeting.page.locator("#verdict")).to_be_hidden()
     assert meeting.storage() == {"local": [], "session": []}
+    # The summary's tab is closed too: the next founder does not find it.
+    deadline = time.monotonic() + 10
+    while not summary.is_closed() and time.monotonic() < deadline:
+        meeting.page.wait_for_timeout(100)  # lets Playwright hear of the close
+    assert summary.is_closed()
     meeting.screenshot("4-after-the-meeting")
 
     # The server keeps nothing of the conversation but the anonymous checklist row.
@@ -642,7 +655,7 @@ def test_the_summary_page_has_no_serious_axe_violations(browser, stack):
         meeting.answer_all(["Ja", "Nej", "Vet inte", "Ja", "Ja", "Ja"])
         with meeting.page.context.expect_page() as opened:
             meeting.page.get_by_role("button", name="Sammanfattning").click()
-        opened.value.wait_for_load_state()
+        opened.value.wait_for_url("**/radgivning/sammanfattning")
         assert axe(opened.value) == []
     finally:
         meeting.page.context.close()

@@ -207,8 +207,15 @@
       );
   }
 
+  // The summary's tab, closed when the meeting ends: the next founder does not find it.
+  var summaryTab = null;
+
   document.addEventListener("asf-chat:reply", refresh);
-  document.addEventListener("asf-chat:session", function () {
+  document.addEventListener("asf-chat:session", function (event) {
+    if (event.detail && event.detail.ended && summaryTab && !summaryTab.closed) {
+      summaryTab.close();
+      summaryTab = null;
+    }
     clear();
     refresh();
   });
@@ -228,6 +235,12 @@
   Array.prototype.forEach.call(document.querySelectorAll(".meeting__form"), function (form) {
     form.addEventListener("submit", function () {
       form.elements.session.value = chat.session();
+      if (form.target && form.target !== "_self") {
+        // Opened here, so that this page may close it again (see above); the form's
+        // POST then loads into it. Blocked: the form opens its own tab.
+        var tab = window.open("", form.target);
+        summaryTab = tab || summaryTab;
+      }
     });
   });
 

@@ -13,7 +13,8 @@
  * /radgivning). Both modes share the session id and history in localStorage. A page
  * that builds on the chat uses window.asfChat (session, send, confirmEnd, focusInput)
  * and listens on document for "asf-chat:reply" (after every answer of the bot) and
- * "asf-chat:session" (a new conversation has started).
+ * "asf-chat:session" (a new conversation has started; detail.ended: the old one was
+ * erased).
  *
  * Every message, the bot's and the visitor's, is put on the page as text: nodes are
  * built with createElement and textContent, never innerHTML, so no markup or script
@@ -41,8 +42,9 @@
     erase: "Radera konversationen",
     eraseTitle: "Radera konversationen?",
     eraseText:
-      "Det du har skrivit i chatten raderas, både här och på vår server. " +
-      "Har du lämnat en e-postadress raderas den också. Det går inte att ångra.",
+      "Det du har skrivit i chatten raderas, både här och på vår server, och en " +
+      "e-postadress om du har lämnat en. En fråga som redan är skickad till en " +
+      "handläggare finns kvar hos Tillväxtverket. Det går inte att ångra.",
     eraseConfirm: "Ja, radera",
     cancel: "Avbryt",
     log: "Konversation",
@@ -571,10 +573,11 @@
     send("/greet", null);
   }
 
-  function notify(name) {
+  function notify(name, ended) {
     var event;
     try {
-      event = new CustomEvent("asf-chat:" + name, { detail: { session: session } });
+      var detail = { session: session, ended: Boolean(ended) };
+      event = new CustomEvent("asf-chat:" + name, { detail: detail });
     } catch (error) {
       return; // a browser too old for CustomEvent has no page to tell either
     }
@@ -582,8 +585,8 @@
   }
 
   // A new conversation with a new session id; `first` are messages to show above the
-  // greeting (the bot's confirmation that the old one was erased).
-  function startOver(first) {
+  // greeting (the bot's confirmation that the old one was erased), `ended` says so.
+  function startOver(first, ended) {
     generation += 1;
     queue = [];
     failed = null;
@@ -596,7 +599,7 @@
     input.value = "";
     render();
     input.focus();
-    notify("session");
+    notify("session", ended);
     greet();
   }
 
@@ -617,7 +620,7 @@
         });
       clearStorage();
       keep = false;
-      startOver(confirmation);
+      startOver(confirmation, true);
     });
   }
 
