@@ -304,3 +304,25 @@ async def test_the_outbox_migration_keeps_the_mail_of_existing_tickets_deliverab
         assert ChecklistRepository(engine).count() == 1
     finally:
         engine.dispose()
+
+
+def test_staff_commands_report_the_summary_mails_they_deleted(
+    counselling, database_url, tracker_url, monkeypatch, capsys
+):
+    from bot.runtime.cli import main
+
+    counselling.request()
+    for name, value in {
+        "DATABASE_URL": database_url,
+        "ASF_PSEUDONYM_KEY": KEY,
+        "TRACKER_STORE_URL": tracker_url,
+    }.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SystemExit) as exit_:
+        main(["privacy", "delete", ADDRESS])
+    assert exit_.value.code == 0
+    assert (
+        "Deleted 1 counselling summary mail(s): 1 not sent (they will not be), "
+        "0 already sent (only the stored copy is gone)." in capsys.readouterr().out
+    )
+    assert counselling.rows() == []
