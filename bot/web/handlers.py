@@ -32,6 +32,11 @@ async def privacy(request: web.Request) -> web.Response:
     return _page(request, "privacy.html")
 
 
+async def counselling(request: web.Request) -> web.Response:
+    """The counselling view: the chat beside the checklist's criteria, for advisers."""
+    return _page(request, "radgivning.html")
+
+
 async def health(request: web.Request) -> web.Response:
     """Liveness of the web app itself (Rasa's own health is Rasa's /status)."""
     return web.json_response({"status": "ok"})

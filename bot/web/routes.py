@@ -13,6 +13,7 @@ def setup_routes(app: web.Application, static_dir: Path) -> None:
     """Register the app's routes."""
     app.router.add_get("/", handlers.index, name="index")
     app.router.add_get("/integritet", handlers.privacy, name="privacy")
+    app.router.add_get("/radgivning", handlers.counselling, name="counselling")
     app.router.add_get("/health", handlers.health, name="health")
     app.router.add_post("/api/chat", handlers.chat, name="chat")
     app.router.add_post("/api/checklist", counselling.checklist, name="checklist")

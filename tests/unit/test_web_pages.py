@@ -88,3 +88,90 @@ async def test_the_privacy_page_quotes_the_statement_word_for_word_and_links_it(
         "https://tillvaxtverket.se/personuppgifter",
         "tillvaxtverket.se/personuppgifter",
     ) in page.links
+
+
+class Elements(HTMLParser):
+    """Every start tag of a page with its attributes, and the text of each element id'd."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: dict[str, list[str]] = {}
+        self._open: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        self.tags.append((tag, attributes))
+        if tag not in {"input", "link", "meta", "br", "img"}:
+            self._open.append(attributes.get("id") or "")
+
+    def handle_endtag(self, tag):
+        if tag not in {"input", "link", "meta", "br", "img"} and self._open:
+            self._open.pop()
+
+    def handle_data(self, data):
+        for element_id in self._open:
+            if element_id:
+                self.text.setdefault(element_id, []).append(data)
+
+    def find(self, tag: str, **wanted: str) -> list[dict[str, str | None]]:
+        return [
+            attrs
+            for name, attrs in self.tags
+            if name == tag and all(attrs.get(k.replace("_", "-")) == v for k, v in wanted.items())
+        ]
+
+
+async def elements(client, path: str) -> Elements:
+    response = await client.get(path)
+    assert response.status == 200
+    assert response.content_type == "text/html"
+    parser = Elements()
+    parser.feed(await response.text())
+    return parser
+
+
+@pytest.mark.parametrize("path", ["/", "/integritet", "/radgivning"])
+async def test_every_page_links_the_counselling_view_from_its_footer(client, path):
+    html = await (await client.get(path)).text()
+    footer = html[html.index("<footer") : html.index("</footer>")]
+    assert re.search(r'<a href="/radgivning"[^>]*>För rådgivare</a>', footer)
+
+
+async def test_the_counselling_view_shows_the_widget_inline_beside_the_criteria(client):
+    page = await elements(client, "/radgivning")
+    [widget] = [
+        attrs
+        for tag, attrs in page.tags
+        if tag == "script" and "widget.js" in (attrs.get("src") or "")
+    ]
+    assert widget["data-mode"] == "inline"
+    assert page.find("div", id=widget["data-container"]), "the chat's container is missing"
+    assert page.find("script", src="/static/radgivning.js")
+    assert page.find("link", rel="stylesheet", href="/static/radgivning.css")
+    assert page.find("section", id="criteria", aria_labelledby="criteria-title")
+    assert "".join(page.text["criteria-title"]) == "Villkoren"
+    assert page.find("div", id="criteria-live", aria_live="polite")
+    assert page.find("a", href="/radgivning", aria_current="page")
+    assert len(page.find("h1")) == 1
+
+
+async def test_the_summary_buttons_post_the_session_in_the_body_not_the_url(client):
+    page = await elements(client, "/radgivning")
+    forms = {attrs["action"]: attrs for attrs in page.find("form")}
+    assert forms["/radgivning/sammanfattning"]["method"] == "post"
+    # A named tab, which the page closes when the meeting ends.
+    assert forms["/radgivning/sammanfattning"]["target"] == "asf-sammanfattning"
+    assert forms["/radgivning/sammanfattning.pdf"]["method"] == "post"
+    assert len(page.find("input", type="hidden", name="session")) == 2
+    html = await (await client.get("/radgivning")).text()
+    for label in ("Sammanfattning", "Ladda ner PDF", "Skicka till mig", "Avsluta och rensa"):
+        assert re.search(rf"<button[^>]*>{label}", html), label
+
+
+async def test_the_end_of_a_meeting_asks_first_and_says_what_is_deleted(client):
+    page = await elements(client, "/radgivning")
+    [end] = page.find("button", id="end-meeting")
+    assert end["data-confirm-title"] == "Avsluta och rensa?"
+    assert "Det går inte att ångra." in end["data-confirm-text"]
+    assert end["data-confirm"] == "Ja, avsluta och rensa"

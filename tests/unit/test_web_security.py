@@ -18,6 +18,8 @@ async def client(aiohttp_client):
     [
         ("GET", "/"),
         ("GET", "/integritet"),
+        ("GET", "/radgivning"),
+        ("GET", "/static/radgivning.js"),
         ("GET", "/health"),
         ("GET", "/static/widget.js"),
         ("GET", "/static/widget.css"),
@@ -46,7 +48,7 @@ async def test_chat_answers_are_never_cached(client):
 
 
 async def test_the_pages_have_no_inline_script_or_style(client):
-    for path in ("/", "/integritet"):
+    for path in ("/", "/integritet", "/radgivning"):
         html = await (await client.get(path)).text()
         assert "<style" not in html and "style=" not in html
         assert not re.search(r"<[^>]*\son\w+\s*=", html)  # no onclick= and the like

@@ -8,6 +8,14 @@
  * data-bot-url: the ASF-hjälpen web app (its /api/chat and /integritet), by default
  * where this script came from. Plain JavaScript, no dependencies, no build step.
  *
+ * data-mode="inline" with data-container="<element id>" shows the chat inside that
+ * element, always open, instead of behind the floating launcher (the counselling view,
+ * /radgivning). Both modes share the session id and history in localStorage. A page
+ * that builds on the chat uses window.asfChat (session, send, confirmEnd, focusInput)
+ * and listens on document for "asf-chat:reply" (after every answer of the bot) and
+ * "asf-chat:session" (a new conversation has started; detail.ended: the old one was
+ * erased).
+ *
  * Every message, the bot's and the visitor's, is put on the page as text: nodes are
  * built with createElement and textContent, never innerHTML, so no markup or script
  * in a message can run.
@@ -19,6 +27,26 @@
     launcher: "Chatta med oss",
     close: "Stäng chatten",
     newConversation: "Ny konversation",
+    // The row of the conversation's buttons: "Konversationen: Ny Spara Radera", each
+    // button named in full for screen readers ("Ny konversation" and so on).
+    tools: "Konversationen:",
+    newShort: "Ny",
+    saveShort: "Spara",
+    eraseShort: "Radera",
+    save: "Spara konversationen",
+    saved: "Konversationen är sparad som en textfil.",
+    savedTitle: "konversation",
+    savedOn: "Sparad",
+    at: "kl.",
+    fileName: "asf-hjalpen-konversation",
+    erase: "Radera konversationen",
+    eraseTitle: "Radera konversationen?",
+    eraseText:
+      "Det du har skrivit i chatten raderas, både här och på vår server, och en " +
+      "e-postadress om du har lämnat en. En fråga som redan är skickad till en " +
+      "handläggare finns kvar hos Tillväxtverket. Det går inte att ångra.",
+    eraseConfirm: "Ja, radera",
+    cancel: "Avbryt",
     log: "Konversation",
     you: "Du",
     inputLabel: "Skriv din fråga",
@@ -54,10 +82,19 @@
   }
   var title = script.getAttribute("data-title") || "ASF-hjälpen";
   var lang = script.getAttribute("data-lang") || "sv";
+  var container =
+    script.getAttribute("data-mode") === "inline"
+      ? document.getElementById(script.getAttribute("data-container") || "")
+      : null;
+  var inline = container !== null;
   var endpoint = new URL("api/chat", botUrl).href;
   var privacyUrl = new URL("integritet", botUrl).href;
 
   // ---- storage: the session id, the history and whether the panel is open ----
+
+  // False after a conversation was erased: nothing is stored again until the next
+  // visitor writes, so the shared computer keeps nothing of the one who left.
+  var keep = true;
 
   function load(name, fallback) {
     try {
@@ -69,11 +106,30 @@
   }
 
   function save(name, value) {
+    if (!keep) {
+      return;
+    }
     try {
       window.localStorage.setItem(STORAGE + name, JSON.stringify(value));
     } catch (error) {
       // Storage full or blocked: the chat still works, it is just not kept.
     }
+  }
+
+  // Every key the chat uses, in both storages (only localStorage holds any today).
+  function clearStorage() {
+    [window.localStorage, window.sessionStorage].forEach(function (storage) {
+      try {
+        for (var i = storage.length - 1; i >= 0; i--) {
+          var key = storage.key(i);
+          if (key !== null && key.indexOf(STORAGE) === 0) {
+            storage.removeItem(key);
+          }
+        }
+      } catch (error) {
+        // Storage blocked: there is nothing in it either.
+      }
+    });
   }
 
   function newSessionId() {
@@ -132,7 +188,7 @@
   stylesheet.href = new URL("widget.css", scriptUrl).href;
   document.head.appendChild(stylesheet);
 
-  var root = el("div", "asf-chat");
+  var root = el("div", inline ? "asf-chat asf-chat--inline" : "asf-chat");
   root.lang = lang;
 
   var launcher = button("asf-chat__launcher", TEXT.launcher);
@@ -141,22 +197,61 @@
 
   var panel = el("section", "asf-chat__panel");
   panel.id = "asf-chat-panel";
-  panel.setAttribute("role", "dialog");
-  panel.setAttribute("aria-modal", "false");
+  if (!inline) {
+    panel.setAttribute("role", "dialog");
+    panel.setAttribute("aria-modal", "false");
+  }
   panel.setAttribute("aria-labelledby", "asf-chat-title");
-  panel.hidden = true;
+  panel.hidden = !inline;
 
   var header = el("div", "asf-chat__header");
   var heading = el("h2", "asf-chat__title", title);
   heading.id = "asf-chat-title";
-  var newButton = button("asf-chat__new", TEXT.newConversation);
   var closeButton = button("asf-chat__close");
   closeButton.setAttribute("aria-label", TEXT.close);
   closeButton.title = TEXT.close;
   closeButton.appendChild(el("span", "asf-chat__close-icon", "×")).setAttribute("aria-hidden", "true");
   header.appendChild(heading);
-  header.appendChild(newButton);
-  header.appendChild(closeButton);
+  if (!inline) {
+    header.appendChild(closeButton);
+  }
+
+  var tools = el("div", "asf-chat__tools");
+  tools.setAttribute("role", "group");
+  var toolsCaption = el("span", "asf-chat__tools-caption", TEXT.tools);
+  toolsCaption.id = "asf-chat-tools";
+  tools.setAttribute("aria-labelledby", toolsCaption.id);
+  function tool(className, shortText, name) {
+    var node = button("asf-chat__tool " + className, shortText);
+    // The full name contains the visible word, so speech control finds it by either.
+    node.setAttribute("aria-label", name);
+    return node;
+  }
+  var saveButton = tool("asf-chat__save", TEXT.saveShort, TEXT.save);
+  var eraseButton = tool("asf-chat__erase", TEXT.eraseShort, TEXT.erase);
+  var newButton = tool("asf-chat__new", TEXT.newShort, TEXT.newConversation);
+  tools.appendChild(toolsCaption);
+  tools.appendChild(newButton);
+  tools.appendChild(saveButton);
+  tools.appendChild(eraseButton);
+
+  // The confirmation before a conversation is erased: a modal <dialog>, which keeps
+  // the focus inside it and closes on Escape.
+  var confirmDialog = el("dialog", "asf-chat__dialog");
+  confirmDialog.setAttribute("aria-labelledby", "asf-chat-confirm-title");
+  confirmDialog.setAttribute("aria-describedby", "asf-chat-confirm-text");
+  var confirmTitle = el("h2", "asf-chat__dialog-title");
+  confirmTitle.id = "asf-chat-confirm-title";
+  var confirmText = el("p", "asf-chat__dialog-text");
+  confirmText.id = "asf-chat-confirm-text";
+  var confirmButtons = el("div", "asf-chat__dialog-buttons");
+  var confirmButton = button("asf-chat__confirm");
+  var cancelButton = button("asf-chat__cancel", TEXT.cancel);
+  confirmButtons.appendChild(confirmButton);
+  confirmButtons.appendChild(cancelButton);
+  confirmDialog.appendChild(confirmTitle);
+  confirmDialog.appendChild(confirmText);
+  confirmDialog.appendChild(confirmButtons);
 
   var log = el("ol", "asf-chat__log");
   log.setAttribute("aria-label", TEXT.log);
@@ -207,14 +302,18 @@
   live.setAttribute("aria-live", "polite");
 
   panel.appendChild(header);
+  panel.appendChild(tools);
   panel.appendChild(log);
   panel.appendChild(typing);
   panel.appendChild(errorBox);
   panel.appendChild(form);
   panel.appendChild(footer);
   panel.appendChild(live);
-  root.appendChild(launcher);
+  if (!inline) {
+    root.appendChild(launcher);
+  }
   root.appendChild(panel);
+  root.appendChild(confirmDialog);
 
   // ---- messages ----
 
@@ -407,6 +506,11 @@
           setBusy(false);
           if (result.status === 200 && Array.isArray(result.data.replies)) {
             receive(result.data.replies);
+            if (item.after) {
+              item.after(result.data.replies);
+            } else {
+              notify("reply");
+            }
             next();
             return;
           }
@@ -446,15 +550,20 @@
   // `shown` is what the log shows as the visitor's message (a button's title for
   // its payload); null sends without showing anything (the greeting). `typed` is
   // what the visitor typed, given back to the input if the message is refused.
-  function send(message, shown, typed) {
+  function send(message, shown, typed, after) {
     var entry = null;
+    if (shown !== null && !keep) {
+      // The next visitor has written: from now on the conversation is kept.
+      keep = true;
+      save("session", session);
+    }
     if (shown !== null) {
       entry = { from: "user", text: shown };
       history.push(entry);
       saveHistory();
       render();
     }
-    queue.push({ message: message, entry: entry, typed: typed || "" });
+    queue.push({ message: message, entry: entry, typed: typed || "", after: after || null });
     if (!busy) {
       next();
     }
@@ -463,6 +572,151 @@
   function greet() {
     send("/greet", null);
   }
+
+  function notify(name, ended) {
+    var event;
+    try {
+      var detail = { session: session, ended: Boolean(ended) };
+      event = new CustomEvent("asf-chat:" + name, { detail: detail });
+    } catch (error) {
+      return; // a browser too old for CustomEvent has no page to tell either
+    }
+    document.dispatchEvent(event);
+  }
+
+  // A new conversation with a new session id; `first` are messages to show above the
+  // greeting (the bot's confirmation that the old one was erased), `ended` says so.
+  function startOver(first, ended) {
+    generation += 1;
+    queue = [];
+    failed = null;
+    setBusy(false);
+    history = first || [];
+    session = newSessionId();
+    save("session", session);
+    saveHistory();
+    hideError();
+    input.value = "";
+    render();
+    input.focus();
+    notify("session", ended);
+    greet();
+  }
+
+  // ---- erasing the conversation ----
+
+  // Sends /end_session through the chat, so the bot deletes the conversation on the
+  // server; once it has confirmed, the browser's storage is cleared and a new
+  // conversation starts. If the message does not get through, nothing is cleared and
+  // the usual error with "Försök igen" shows.
+  function endSession(shown) {
+    send("/end_session", shown, "", function (replies) {
+      var confirmation = replies
+        .filter(function (reply) {
+          return reply && typeof reply.text === "string" && reply.text;
+        })
+        .map(function (reply) {
+          return { from: "bot", text: reply.text, buttons: [] };
+        });
+      clearStorage();
+      keep = false;
+      startOver(confirmation, true);
+    });
+  }
+
+  var opener = null;
+  var confirmedShown = null;
+
+  // texts: {title, text, confirm, shown} to replace the widget's own (the counselling
+  // view says "Avsluta och rensa"); `from` gets the focus back when it is cancelled.
+  function confirmEnd(texts, from) {
+    texts = texts || {};
+    confirmTitle.textContent = texts.title || TEXT.eraseTitle;
+    confirmText.textContent = texts.text || TEXT.eraseText;
+    confirmButton.textContent = texts.confirm || TEXT.eraseConfirm;
+    confirmedShown = texts.shown || TEXT.erase;
+    opener = from || document.activeElement;
+    if (typeof confirmDialog.showModal !== "function") {
+      // A browser without <dialog>: its own confirmation box instead.
+      if (window.confirm(confirmTitle.textContent + "\n\n" + confirmText.textContent)) {
+        endSession(confirmedShown);
+      }
+      return;
+    }
+    confirmDialog.showModal();
+    // The safe choice first: Enter on an unread dialog erases nothing.
+    cancelButton.focus();
+  }
+
+  cancelButton.addEventListener("click", function () {
+    confirmDialog.close();
+  });
+  confirmDialog.addEventListener("close", function () {
+    if (opener && typeof opener.focus === "function" && document.contains(opener)) {
+      opener.focus();
+    }
+    opener = null;
+  });
+  confirmButton.addEventListener("click", function () {
+    var shown = confirmedShown;
+    opener = input;
+    confirmDialog.close();
+    endSession(shown);
+  });
+  eraseButton.addEventListener("click", function () {
+    confirmEnd(null, eraseButton);
+  });
+
+  // ---- saving the conversation as text ----
+
+  function twoDigits(number) {
+    return (number < 10 ? "0" : "") + number;
+  }
+
+  // What the log shows, who said what, in order, under the date it was saved.
+  function transcript(now) {
+    var date = now.toLocaleDateString(lang, { year: "numeric", month: "long", day: "numeric" });
+    var time = twoDigits(now.getHours()) + "." + twoDigits(now.getMinutes());
+    var lines = [title + " – " + TEXT.savedTitle, TEXT.savedOn + " " + date + " " + TEXT.at + " " + time, ""];
+    history.forEach(function (entry, index) {
+      lines.push((entry.from === "bot" ? title : TEXT.you) + ": " + entry.text);
+      var latest = index === history.length - 1;
+      if (latest && entry.from === "bot" && entry.buttons && entry.buttons.length) {
+        var titles = entry.buttons
+          .filter(function (choice) {
+            return choice && typeof choice.title === "string";
+          })
+          .map(function (choice) {
+            return choice.title;
+          });
+        lines.push(TEXT.suggestions + ": " + titles.join(" | "));
+      }
+      lines.push("");
+    });
+    return lines.join("\n");
+  }
+
+  function saveTranscript() {
+    var now = new Date();
+    var name =
+      TEXT.fileName + "-" + now.getFullYear() + "-" + twoDigits(now.getMonth() + 1) + "-" +
+      twoDigits(now.getDate()) + ".txt";
+    var file = new Blob([transcript(now)], { type: "text/plain;charset=utf-8" });
+    var url = URL.createObjectURL(file);
+    var link = el("a");
+    link.href = url;
+    link.download = name;
+    link.hidden = true;
+    root.appendChild(link);
+    link.click();
+    root.removeChild(link);
+    window.setTimeout(function () {
+      URL.revokeObjectURL(url);
+    }, 10000);
+    announce(TEXT.saved);
+  }
+
+  saveButton.addEventListener("click", saveTranscript);
 
   // ---- opening and closing ----
 
@@ -495,25 +749,13 @@
   });
   closeButton.addEventListener("click", close);
   panel.addEventListener("keydown", function (event) {
-    if (event.key === "Escape" || event.key === "Esc") {
+    if (!inline && (event.key === "Escape" || event.key === "Esc")) {
       event.preventDefault();
       close();
     }
   });
   newButton.addEventListener("click", function () {
-    generation += 1;
-    queue = [];
-    failed = null;
-    setBusy(false);
-    history = [];
-    saveHistory();
-    session = newSessionId();
-    save("session", session);
-    hideError();
-    input.value = "";
-    render();
-    input.focus();
-    greet();
+    startOver([]);
   });
   form.addEventListener("submit", function (event) {
     event.preventDefault();
@@ -527,6 +769,29 @@
     send(text, text.trim(), text);
   });
 
+  window.asfChat = {
+    // The conversation's session id, for the page's own requests (in a POST body).
+    session: function () {
+      return session;
+    },
+    // Send `payload` to the bot, showing `shown` in the log as the visitor's message.
+    send: function (payload, shown) {
+      send(payload, shown);
+    },
+    confirmEnd: confirmEnd,
+    focusInput: function () {
+      input.focus();
+    }
+  };
+
+  if (inline) {
+    container.appendChild(root);
+    render();
+    if (history.length === 0) {
+      greet();
+    }
+    return;
+  }
   document.body.appendChild(root);
   if (load("open", false) === true) {
     // Reopened after a reload or on the next page: keep the visitor's place, but
