@@ -42,6 +42,24 @@ def _environment() -> Environment:
     )
 
 
+def _set_bodies(
+    message: EmailMessage, environment: Environment, template: str, context: dict[str, object]
+) -> None:
+    """Give `message` its plain-text and HTML bodies from `template`.txt and .html."""
+    # Quoted-printable keeps the mail 7-bit clean for any relay, and å, ä, ö intact.
+    message.set_content(
+        environment.get_template(f"{template}.txt").render(context),
+        charset="utf-8",
+        cte="quoted-printable",
+    )
+    message.add_alternative(
+        environment.get_template(f"{template}.html").render(context),
+        subtype="html",
+        charset="utf-8",
+        cte="quoted-printable",
+    )
+
+
 def address_domain(mail_from: str) -> str:
     """Return the domain of the sender's address, for Message-IDs."""
     _, address = parseaddr(mail_from)
@@ -72,18 +90,7 @@ def compose(ticket: Ticket, mail_from: str, staff_email: str) -> EmailMessage:
     message["Date"] = format_datetime(ticket.created_at.astimezone(timezone.utc))
     message["Message-ID"] = message_id(ticket, address_domain(mail_from))
     message["X-ASF-Ticket"] = ticket.reference
-    # Quoted-printable keeps the mail 7-bit clean for any relay, and å, ä, ö intact.
-    message.set_content(
-        environment.get_template("staff_mail.txt").render(context),
-        charset="utf-8",
-        cte="quoted-printable",
-    )
-    message.add_alternative(
-        environment.get_template("staff_mail.html").render(context),
-        subtype="html",
-        charset="utf-8",
-        cte="quoted-printable",
-    )
+    _set_bodies(message, environment, "staff_mail", context)
     return message
 
 
@@ -133,17 +140,7 @@ def compose_summary(mail: SummaryMail) -> EmailMessage:
     message["Date"] = format_datetime(mail.created_at.astimezone(timezone.utc))
     message["Message-ID"] = summary_message_id(mail.reference, address_domain(mail.mail_from))
     message["X-ASF-Summary"] = mail.reference
-    message.set_content(
-        environment.get_template("summary_mail.txt").render(context),
-        charset="utf-8",
-        cte="quoted-printable",
-    )
-    message.add_alternative(
-        environment.get_template("summary_mail.html").render(context),
-        subtype="html",
-        charset="utf-8",
-        cte="quoted-printable",
-    )
+    _set_bodies(message, environment, "summary_mail", context)
     message.add_attachment(mail.pdf, maintype="application", subtype="pdf", filename=filename)
     return message
 
