@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.services import UsesServices
-from bot.domain.checklist import CRITERIA, Answer
+from bot.domain.checklist import CRITERIA, Answer, change_payload
 
 SLOTS = {criterion: f"checklist_{criterion}" for criterion in CRITERIA}
 CRITERION_OF_SLOT = {slot: criterion for criterion, slot in SLOTS.items()}
@@ -151,8 +151,7 @@ class ActionChangeAnswer(UsesServices, Action):
             return [SlotSet(SLOTS[criterion], None)]
         texts = self.services.content.checklist()
         buttons = [
-            {"title": texts.button_titles[c], "payload": f'/change_answer{{"criterion":"{c}"}}'}
-            for c in CRITERIA
+            {"title": texts.button_titles[c], "payload": change_payload(c)} for c in CRITERIA
         ]
         dispatcher.utter_message(text=texts.which_answer, buttons=buttons)
         # Wait for the visitor's choice instead of running the form with nothing changed.

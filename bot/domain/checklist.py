@@ -21,6 +21,12 @@ CRITERIA: tuple[str, ...] = (
 )
 
 
+def change_payload(criterion: str) -> str:
+    """The message that asks the bot to change one criterion's answer (intent change_answer):
+    what the bot's "which answer?" buttons and the counselling panel send alike."""
+    return f'/change_answer{{"criterion":"{criterion}"}}'
+
+
 class Answer(str, Enum):
     """What the visitor answered to one criterion."""
 

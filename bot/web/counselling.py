@@ -12,7 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.domain.checklist import CRITERIA
+from bot.domain.checklist import CRITERIA, change_payload
 from bot.services.summary import (
     SLOT_PREFIX,
     Summary,
@@ -24,15 +24,12 @@ from bot.services.summary import (
     render_summary_pdf,
     verdict_text,
 )
-from bot.web.handlers import SESSION_ID, unreachable_text
+from bot.web.handlers import is_session_id, unreachable_text
 from bot.web.keys import CONTENT, MESSAGES, RASA
 from bot.web.rasa import RasaUnavailable
 
 # The form whose questions the panel follows (domain.yml).
 CHECKLIST_FORM = "checklist_form"
-# What the chat sends to change one answer: the same payload as the buttons of
-# ActionChangeAnswer (actions/checklist.py), so the bot's own form asks the question again.
-CHANGE_PAYLOAD = '/change_answer{{"criterion":"{criterion}"}}'
 # A summary is one founder's: no shared cache or browser history may keep it.
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -51,7 +48,7 @@ def _text(status: int, text: str) -> web.Response:
 async def _session_from_form(request: web.Request) -> str:
     form = await request.post()
     session = form.get("session")
-    if not isinstance(session, str) or not SESSION_ID.fullmatch(session):
+    if not is_session_id(session):
         raise BadSession
     return session
 
@@ -78,7 +75,7 @@ async def checklist(request: web.Request) -> web.Response:
     if not isinstance(body, dict):
         return web.json_response({"message": messages.bad_request}, status=400)
     session = body.get("session")
-    if not isinstance(session, str) or not SESSION_ID.fullmatch(session):
+    if not is_session_id(session):
         return web.json_response({"message": messages.bad_session}, status=400)
     try:
         state = await request.app[RASA].tracker(session)
@@ -98,7 +95,8 @@ async def checklist(request: web.Request) -> web.Response:
                     "answer_text": line.answer_text,
                     "outcome": line.outcome.value if line.outcome else None,
                     "outcome_text": line.outcome_text,
-                    "change_payload": CHANGE_PAYLOAD.format(criterion=line.criterion),
+                    # Sent through the chat, so the bot's own form asks the question again.
+                    "change_payload": change_payload(line.criterion),
                 }
                 for line in lines
             ],

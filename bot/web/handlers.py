@@ -17,6 +17,11 @@ from bot.web.rasa import RasaUnavailable
 SESSION_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
+def is_session_id(value: Any) -> bool:
+    """True if `value` is a session id as the widget makes them."""
+    return isinstance(value, str) and SESSION_ID.fullmatch(value) is not None
+
+
 def _page(request: web.Request, template: str) -> web.Response:
     html = request.app[TEMPLATES].get_template(template).render()
     return web.Response(text=html, content_type="text/html")
@@ -79,7 +84,7 @@ async def chat(request: web.Request) -> web.Response:
     if not isinstance(body, dict) or not isinstance(body.get("message"), str):
         return _refuse(400, messages.bad_request)
     session = body.get("session")
-    if not isinstance(session, str) or not SESSION_ID.fullmatch(session):
+    if not is_session_id(session):
         return _refuse(400, messages.bad_session)
     # The same cleaning as Rasa's channel (bot/nlp/channel.py): the limit counts what the
     # bot would read, and a character Rasa cannot read never reaches it.

@@ -167,8 +167,10 @@ async def test_the_change_payload_is_the_one_the_bots_own_change_buttons_send():
     action = ActionChangeAnswer(SimpleNamespace(content=CONTENT))  # type: ignore[arg-type]
     await action.run(dispatcher, tracker, {})
     buttons = dispatcher.messages[0]["buttons"]
+    # The same literal payload as the endpoint's (test above): one the NLU parses as
+    # change_answer with its criterion.
     assert [b["payload"] for b in buttons] == [
-        counselling.CHANGE_PAYLOAD.format(criterion=c) for c in CRITERIA
+        f'/change_answer{{"criterion":"{c}"}}' for c in CRITERIA
     ]
 
 
