@@ -8,10 +8,11 @@ send a test's mail elsewhere or stop its servers; each test sets what it uses.
 from __future__ import annotations
 
 import os
+import random
 import socket
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -147,6 +148,26 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+# Below Linux's ephemeral range (32768-60999): no outgoing connection of this or another
+# process (to PostgreSQL, Redis, ...) can take one of these ports between check and use.
+_RUN_PORTS = range(20000, 32000)
+
+
+def free_port_run(count: int) -> int:
+    """Return the first of `count` consecutive loopback ports that nothing listens on now."""
+    for _ in range(200):
+        first = random.randrange(_RUN_PORTS.start, _RUN_PORTS.stop - count)
+        try:
+            with ExitStack() as stack:
+                for port in range(first, first + count):
+                    s = stack.enter_context(socket.socket())
+                    s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return first
+    raise RuntimeError(f"no {count} consecutive free ports in {_RUN_PORTS}")
 
 
 @contextmanager

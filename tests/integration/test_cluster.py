@@ -36,7 +36,13 @@ from bot.runtime.cluster import (
     running_cluster,
 )
 from bot.runtime.launcher import LaunchError, Supervisor
-from tests.conftest import POSTGRES_URL, free_port, postgres_available, running_bot
+from tests.conftest import (
+    POSTGRES_URL,
+    free_port,
+    free_port_run,
+    postgres_available,
+    running_bot,
+)
 from tests.integration.smtp import SmtpTestServer
 
 TOKEN = "cluster-test-token"
@@ -440,7 +446,8 @@ def test_asf_bot_cluster_starts_from_the_command_line_and_ctrl_c_stops_all_of_it
     from bot.runtime.settings import PROJECT_ROOT
 
     web_port, rasa_port, action_port = free_port(), free_port(), free_port()
-    first = free_port()
+    # The replicas' ports count up from here: every one of them must be free.
+    first = free_port_run(3)
     env = {
         **os.environ,
         **_shared_environment(smtp, content_dir),
