@@ -192,6 +192,34 @@ def test_a_quick_reply_sends_its_topic_and_the_answer_follows(tab):
     tab.screenshot("2-quick-reply")
 
 
+def test_a_question_typed_before_the_greeting_arrives_is_shown_below_it(tab):
+    held = []
+
+    def hold_the_greeting(route):
+        if "/greet" in (route.request.post_data or ""):
+            held.append(route)
+        else:
+            route.continue_()
+
+    tab.page.route("**/api/chat", hold_the_greeting)
+    tab.open_with_keyboard()
+    tab.ask("Vad är ett ASF?")
+    expect(tab.visitor_messages).to_have_text(["Du: Vad är ett ASF?"])
+    tab.page.wait_for_function("() => true")  # lets the route handler run
+    assert len(held) == 1, "the greeting was not the first message sent"
+    expect(tab.bot_messages).to_have_count(0)
+    held[0].continue_()
+
+    expect(tab.bot_messages.last).to_contain_text("driver näringsverksamhet")
+    shown = [
+        " ".join(text.split()) for text in tab.page.locator(".asf-chat__msg").all_inner_texts()
+    ]
+    assert "Hej! Jag är ASF-hjälpen" in shown[0]
+    assert shown[1] == "Du: Vad är ett ASF?"
+    assert all("driver näringsverksamhet" not in text for text in shown[:2])
+    assert any("driver näringsverksamhet" in text for text in shown[2:])
+
+
 def test_the_conversation_survives_a_reload_and_moving_to_another_page(tab):
     tab.open_with_keyboard()
     expect(tab.bot_messages.first).to_contain_text("Hej!")

@@ -532,13 +532,28 @@
       );
   }
 
+  // Where an answer goes in the log: above the messages still waiting to be sent,
+  // so a question typed before the greeting arrived is shown below the greeting.
+  function answerPosition() {
+    var at = history.length;
+    queue.forEach(function (item) {
+      var index = item.entry ? history.indexOf(item.entry) : -1;
+      if (index >= 0 && index < at) {
+        at = index;
+      }
+    });
+    return at;
+  }
+
   function receive(replies) {
+    var at = answerPosition();
     replies.forEach(function (reply) {
       if (!reply || typeof reply.text !== "string") {
         return;
       }
       var buttons = Array.isArray(reply.buttons) ? reply.buttons : [];
-      history.push({ from: "bot", text: reply.text, buttons: buttons });
+      history.splice(at, 0, { from: "bot", text: reply.text, buttons: buttons });
+      at += 1;
       if (reply.text) {
         announce(title + ": " + reply.text);
       }
