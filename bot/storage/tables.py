@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -117,4 +118,21 @@ outbox = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("sent_at", DateTime(timezone=True)),
     Index("ix_outbox_due", "status", "next_attempt_at"),
+)
+
+# Visitors' votes on the bot's answers ("Fick du svar på din fråga?" 👍 / 👎), for
+# staff's insight. No message text: which response it was (its name in domain.yml),
+# the vote and when. answer_id is the widget's own random name for one shown answer, so
+# that a changed vote replaces the earlier one. The conversation is known only by its
+# keyed hash, and not at all once the visitor ends the session (NULL).
+answer_feedback = Table(
+    "answer_feedback",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("conversation_ref", String(64)),
+    Column("answer_id", String(64), nullable=False),
+    Column("response", String(128), nullable=False),
+    Column("vote", String(8), nullable=False),
+    Column("voted_at", DateTime(timezone=True), nullable=False, index=True),
+    UniqueConstraint("conversation_ref", "answer_id", name="uq_answer_feedback_answer"),
 )
