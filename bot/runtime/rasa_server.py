@@ -1,19 +1,23 @@
-"""`python -m bot.runtime.rasa_server run ...`: Rasa's CLI, with bot.nlp.speedups installed.
+"""`python -m bot.runtime.rasa_server run ...`: Rasa's CLI, with our patches installed.
 
-The launcher starts the Rasa server through this module so that the two per-message
-costs that bot/nlp/speedups.py removes are gone; every argument goes to Rasa unchanged.
+The launcher starts the Rasa server through this module so that the per-message costs
+that bot/nlp/speedups.py removes are gone, and so that the server works on at most
+RASA_MAX_IN_FLIGHT messages at once, in arrival order (bot/nlp/admission.py); every
+argument goes to Rasa unchanged.
 """
 
 from __future__ import annotations
 
 import sys
 
-from bot.nlp.speedups import install
+from bot.nlp import admission, speedups
+from bot.runtime.settings import Settings
 
 
 def main() -> None:
-    """Install the speedups, then run Rasa's command line with this process's arguments."""
-    install()
+    """Install the speedups and the admission gate, then run Rasa's command line."""
+    speedups.install()
+    admission.install(Settings.from_env().rasa_max_in_flight)
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *sys.argv[1:]]

@@ -98,11 +98,12 @@ class Settings:
     # summary). `asf-bot run` gives the web app the token it gives Rasa. Unset: those
     # endpoints answer 503, and the chat works as before.
     rasa_token: str | None = None
-    # Messages this web app has at Rasa at once; the others wait their turn here, first
-    # come first served. Rasa is one event loop: given twenty messages at once it works
-    # on each a little at every await, so a message that calls the action server four
-    # times waits four rounds and one that calls it never waits one. A short queue in
-    # front keeps each message's wait about the same (bench/results/scale.md).
+    # Messages this web app has at Rasa at once, and messages a Rasa server works on at
+    # once (bot/nlp/admission.py); the others wait their turn, first come first served.
+    # Rasa is one event loop: given twenty messages at once it works on each a little at
+    # every await, so a message that calls the action server four times waits four rounds
+    # and one that calls it never waits one. A short queue in front keeps each message's
+    # wait about the same (bench/results/scale.md).
     rasa_max_in_flight: int = 4
     # Longer messages are refused with a friendly answer; no question needs more.
     max_message_length: int = 500
