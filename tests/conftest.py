@@ -45,9 +45,11 @@ def scrubbed(environ: dict[str, str]) -> list[str]:
 for _name in scrubbed(dict(os.environ)):
     del os.environ[_name]
 # Quiet third-party start-up noise in every process the tests start, and no telemetry
-# whatever the caller's shell says.
+# whatever the caller's shell says. No weekly digest either: a mail worker started by a
+# test would write last week's at once; the digest's own tests turn it on.
 os.environ.update(
     {
+        "INSIGHT_DIGEST": "off",
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -117,11 +117,15 @@ class MailWorker:
         server: SmtpServer,
         policy: RetryPolicy = RetryPolicy(),
         clock: Callable[[], datetime] = _now,
+        scheduled: Sequence[Callable[[datetime], object]] = (),
     ) -> None:
         self._repository = repository
         self._server = server
         self._policy = policy
         self._clock = clock
+        # Jobs that put mail in the outbox when its time comes (the weekly digest), run
+        # before each round of delivery with the worker's clock.
+        self._scheduled = tuple(scheduled)
 
     async def send(self, mail: OutgoingMail) -> None:
         """Hand one mail to the SMTP server; raises what aiosmtplib raises."""
@@ -177,6 +181,12 @@ class MailWorker:
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver due mail until `stop` is set, looking again every poll interval."""
         while not stop.is_set():
+            for job in self._scheduled:
+                try:
+                    await asyncio.to_thread(job, self._clock())
+                except Exception:
+                    # Mail already in the outbox must still go out.
+                    log.exception("The mail worker could not run a scheduled job")
             try:
                 await self.deliver_due()
             except Exception:

@@ -7,6 +7,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.domain.digest import parse_weekday
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 # A default that keys pseudonyms on a developer's machine only: production mode
@@ -47,6 +49,25 @@ def _number(
         least = "zero or more" if zero else "greater than zero"
         raise SettingsError(f"{name} must be {least}, not {raw!r}")
     return value
+
+
+def _weekday(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return parse_weekday(raw)
+    except ValueError:
+        raise SettingsError(
+            f"{name} must be a weekday (1-7, Monday is 1, or its name), not {raw!r}"
+        ) from None
+
+
+def _hour(environ: Mapping[str, str], name: str, default: int) -> int:
+    hour = int(_number(environ, name, default, zero=True))
+    if hour > 23:
+        raise SettingsError(f"{name} must be an hour from 0 to 23, not {hour}")
+    return hour
 
 
 @dataclass(frozen=True)
@@ -128,6 +149,18 @@ class Settings:
     mail_retry_seconds: float = 30.0
     mail_retry_max_seconds: float = 3600.0
     mail_lease_seconds: float = 300.0
+    # The weekly digest to staff (`asf-bot insight`): written by the mail worker on the
+    # weekday (Monday 0) from the hour, Swedish time, about the week before; to
+    # insight_email, or staff_email when that is unset. INSIGHT_DIGEST=off: none.
+    insight_digest: bool = True
+    insight_email: str | None = None
+    insight_digest_weekday: int = 0
+    insight_digest_hour: int = 7
+
+    @property
+    def digest_to(self) -> str:
+        """Where the weekly digest goes."""
+        return self.insight_email or self.staff_email
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -196,6 +229,12 @@ class Settings:
             mail_lease_seconds=_number(
                 environ, "MAIL_LEASE_SECONDS", defaults.mail_lease_seconds, float
             ),
+            insight_digest=_flag(environ, "INSIGHT_DIGEST") is not False,
+            insight_email=environ.get("INSIGHT_EMAIL", "").strip() or None,
+            insight_digest_weekday=_weekday(
+                environ, "INSIGHT_DIGEST_WEEKDAY", defaults.insight_digest_weekday
+            ),
+            insight_digest_hour=_hour(environ, "INSIGHT_DIGEST_HOUR", defaults.insight_digest_hour),
         )
 
 

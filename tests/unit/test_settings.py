@@ -158,4 +158,40 @@ def test_environment_names_lists_every_variable_the_settings_read():
     assert {"ACTION_SERVER_TOKEN", "RASA_HOST", "ACTION_HOST", "WEB_HOST", "SMTP_HOST"} <= names
     assert {"DATABASE_URL", "ASF_ENV", "ASF_PSEUDONYM_KEY", "MAIL_POLL_SECONDS"} <= names
     # Each name changes the settings: none is listed by mistake.
-    assert all(Settings.from_env({name: "1"}) != Settings() for name in names - {"ASF_ENV"})
+    # ("1" is the default of the digest's switch and weekday: other values change them.)
+    defaults_at_one = {"INSIGHT_DIGEST", "INSIGHT_DIGEST_WEEKDAY"}
+    assert defaults_at_one <= names
+    assert all(
+        Settings.from_env({name: "1"}) != Settings()
+        for name in names - {"ASF_ENV"} - defaults_at_one
+    )
+    assert Settings.from_env({"INSIGHT_DIGEST": "off", "INSIGHT_DIGEST_WEEKDAY": "2"}) != (
+        Settings()
+    )
+
+
+def test_the_weekly_digest_goes_to_staff_on_monday_mornings_unless_configured_otherwise():
+    settings = Settings.from_env({"STAFF_EMAIL": "asf@myndighet.se"})
+    assert settings.insight_digest is True
+    assert (settings.insight_digest_weekday, settings.insight_digest_hour) == (0, 7)
+    assert settings.digest_to == "asf@myndighet.se"
+    settings = Settings.from_env(
+        {
+            "STAFF_EMAIL": "asf@myndighet.se",
+            "INSIGHT_EMAIL": "analys@myndighet.se",
+            "INSIGHT_DIGEST_WEEKDAY": "fredag",
+            "INSIGHT_DIGEST_HOUR": "0",
+        }
+    )
+    assert settings.digest_to == "analys@myndighet.se"
+    assert (settings.insight_digest_weekday, settings.insight_digest_hour) == (4, 0)
+    assert Settings.from_env({"INSIGHT_DIGEST": "off"}).insight_digest is False
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("INSIGHT_DIGEST", "weekly"), ("INSIGHT_DIGEST_WEEKDAY", "8"), ("INSIGHT_DIGEST_HOUR", "24")],
+)
+def test_a_digest_setting_that_means_nothing_fails_loudly(name, value):
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({name: value})
