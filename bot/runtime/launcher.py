@@ -188,10 +188,17 @@ def uses_mail_sink() -> bool:
     return Settings.from_env().smtp_host is None
 
 
-def mail_commands(config: LaunchConfig) -> dict[str, list[str]]:
-    """Return the mail worker's command line, and the local sink's when SMTP_HOST is unset."""
+def mail_commands(config: LaunchConfig, endpoints: Path | None = None) -> dict[str, list[str]]:
+    """Return the mail worker's command line, and the local sink's when SMTP_HOST is unset.
+
+    `endpoints` is the Rasa server's endpoints file, where the worker's weekly digest
+    finds the tracker store (None: TRACKER_STORE_URL names it, as on the cluster).
+    """
+    worker = [sys.executable, "-m", "bot.mail"]
+    if endpoints is not None:
+        worker += ["--endpoints", str(endpoints)]
     if not uses_mail_sink():
-        return {"mail worker": [sys.executable, "-m", "bot.mail"]}
+        return {"mail worker": worker}
     return {
         "mail sink": [
             sys.executable, "-m", "bot.mail.sink",
@@ -200,9 +207,7 @@ def mail_commands(config: LaunchConfig) -> dict[str, list[str]]:
             "--dir", str(config.mail_dir),
         ],
         "mail worker": [
-            sys.executable, "-m", "bot.mail",
-            "--smtp-host", "127.0.0.1",
-            "--smtp-port", str(config.mail_port),
+            *worker, "--smtp-host", "127.0.0.1", "--smtp-port", str(config.mail_port),
         ],
     }  # fmt: skip
 
@@ -236,7 +241,7 @@ def commands(config: LaunchConfig, endpoints: Path) -> dict[str, list[str]]:
             "--rasa-url", config.rasa_url,
         ],
     }  # fmt: skip
-    return servers | mail_commands(config)
+    return servers | mail_commands(config, endpoints)
 
 
 def listening(port: int) -> bool:

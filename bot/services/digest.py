@@ -10,12 +10,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from email.utils import parseaddr
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain.digest import DigestSchedule, Week
+from bot.insight.charts import charts_for
+from bot.insight.figures import STOCKHOLM, Sources, figures_for
+from bot.insight.texts import load_texts
+from bot.mail.digest import DigestMail, compose_digest
+from bot.runtime.settings import Settings
 from bot.storage.outbox import NewMail, insert_mail
 from bot.storage.tables import outbox
 
@@ -59,3 +65,45 @@ class DigestScheduler:
             return None
         log.info("Weekly digest %s written to the outbox", week.key)
         return week.key
+
+
+def digest_writer(sources: Sources, settings: Settings) -> DigestWriter:
+    """The writer of the real digest: the week's figures beside the week before's."""
+
+    def write(week: Week, now: datetime) -> NewMail:
+        this_week = figures_for(sources, *week.in_utc(), zone=week.start.tzinfo)
+        week_before = figures_for(sources, *week.before().in_utc(), zone=week.start.tzinfo)
+        message = compose_digest(
+            DigestMail(
+                week=week,
+                this_week=this_week,
+                week_before=week_before,
+                charts=charts_for(this_week),
+                texts=load_texts(),
+                mail_from=settings.mail_from,
+                mail_to=settings.digest_to,
+                created_at=now,
+            )
+        )
+        return NewMail(
+            reference=week.key,
+            kind=DIGEST_KIND,
+            conversation_ref=None,
+            message=message,
+            # The envelope: bare addresses, without display names.
+            mail_from=parseaddr(settings.mail_from)[1],
+            mail_to=settings.digest_to,
+            created_at=now,
+        )
+
+    return write
+
+
+def digest_scheduler(engine: Engine, sources: Sources, settings: Settings) -> DigestScheduler:
+    """The scheduler the mail worker runs, as the settings configure it."""
+    schedule = DigestSchedule(
+        weekday=settings.insight_digest_weekday,
+        hour=settings.insight_digest_hour,
+        zone=STOCKHOLM,
+    )
+    return DigestScheduler(engine, schedule, digest_writer(sources, settings))
