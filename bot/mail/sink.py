@@ -19,11 +19,15 @@ from bot.runtime.settings import PROJECT_ROOT
 log = logging.getLogger(__name__)
 
 _REFERENCE = re.compile(r"ASF-\d{4}-\d{6,}")
+_DIGEST = re.compile(r"digest-\d{4}-W\d{2}")
 
 
 def file_stem(content: bytes) -> str:
-    """Return the file name's stem: the ticket reference when the mail names one."""
+    """Return the file name's stem: the ticket reference or the digest's week, if named."""
     message = message_from_bytes(content, policy=default)
+    digest = _DIGEST.fullmatch(str(message.get("X-ASF-Digest", "")))
+    if digest:
+        return digest.group(0)
     match = _REFERENCE.search(str(message.get("X-ASF-Ticket", "") or message.get("Subject", "")))
     return match.group(0) if match else "mail"
 

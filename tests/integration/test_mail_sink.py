@@ -97,3 +97,14 @@ def test_the_sink_process_runs_until_sigterm(tmp_path):
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+def test_a_weekly_digest_is_written_to_a_file_named_by_its_week(sink):
+    port, folder = sink
+    digest = (
+        "From: asf-hjalpen@localhost\r\nTo: asf-staff@localhost\r\n"
+        "Subject: ASF-hjalpen vecka 48\r\nX-ASF-Digest: digest-2026-W48\r\n\r\nVecka 48\r\n"
+    )
+    with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+        client.sendmail("asf-hjalpen@localhost", ["asf-staff@localhost"], digest)
+    assert [p.name for p in folder.iterdir()] == ["digest-2026-W48.eml"]
