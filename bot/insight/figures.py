@@ -16,6 +16,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone, tzinfo
+from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 from statistics import median
 from typing import Protocol
@@ -107,13 +108,18 @@ class Cell:
         if self.value is None:
             return "–"
         if self.kind is Kind.SHARE:
-            return f"{round(self.value * 100)}\u00a0%"
+            return f"{_half_up(self.value * 100, 0)}\u00a0%"
         if self.kind is Kind.MEAN:
-            return f"{self.value:.1f}".replace(".", ",")
+            return f"{_half_up(self.value, 1)}".replace(".", ",")
         return str(int(self.value))
 
     def __str__(self) -> str:
         return self.text
+
+
+def _half_up(value: float, digits: int) -> str:
+    # As people round: 1.25 is 1,3 and 12.5 % is 13 %, not Python's round half to even.
+    return str(Decimal(repr(value)).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP))
 
 
 def _few(*conversations: int) -> bool:
