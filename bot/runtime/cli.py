@@ -306,6 +306,35 @@ def _tickets_retry(args: argparse.Namespace) -> int:
     return 0
 
 
+def _insight_report(args: argparse.Namespace) -> int:
+    from datetime import datetime, timezone
+
+    from bot.insight.figures import figures_for
+    from bot.insight.report import PeriodError, parse_period, render_report
+    from bot.insight.sources import SqlSources
+    from bot.runtime.settings import Settings
+
+    try:
+        start, end = parse_period(args.since, args.until, datetime.now(timezone.utc))
+    except PeriodError as error:
+        print(f"Cannot make the report: {error}", file=sys.stderr)
+        return 2
+    settings = Settings.from_env()
+    sources = SqlSources.from_urls(
+        _tracker_url(args, settings), settings.database_url, settings.pseudonym_key
+    )
+    try:
+        figures = figures_for(sources, start, end)
+    finally:
+        sources.close()
+    args.out.write_text(render_report(figures), encoding="utf-8")
+    print(
+        f"Wrote {args.out}: {figures.overview.conversations.text} conversation(s) from "
+        f"{start:%Y-%m-%d %H:%M}Z to {end:%Y-%m-%d %H:%M}Z."
+    )
+    return 0
+
+
 def _mail_worker(args: argparse.Namespace) -> int:
     from bot.mail.__main__ import main
 
@@ -501,6 +530,33 @@ def parser() -> argparse.ArgumentParser:
     retry = ticket_commands.add_parser("retry", help="send a failed ticket's mail again")
     retry.add_argument("reference", help="e.g. ASF-2026-000123")
     retry.set_defaults(handler=_tickets_retry)
+
+    insight = commands.add_parser(
+        "insight", help="staff insight: what visitors asked and where the bot fell short"
+    )
+    insight_commands = insight.add_subparsers(dest="insight_command", required=True)
+    report = insight_commands.add_parser(
+        "report",
+        help="write a self-contained HTML report of a period (Swedish, charts inline)",
+        description="Figures from Rasa's tracker store (redacted) and the app database "
+        "(DATABASE_URL). Days are counted in Swedish time.",
+    )
+    report.add_argument(
+        "--since",
+        default="7d",
+        help="the period's start: 7d, 2w (back from --until) or a date such as 2026-11-01",
+    )
+    report.add_argument(
+        "--until", default=None, help="the period's last day, included (default: up to now)"
+    )
+    report.add_argument("--out", type=Path, default=Path("report.html"), help="report.html")
+    report.add_argument(
+        "--endpoints",
+        type=Path,
+        default=None,
+        help="endpoints file naming Rasa's tracker store (default as for `asf-bot privacy`)",
+    )
+    report.set_defaults(handler=_insight_report)
 
     worker = commands.add_parser(
         "mail-worker", help="send staff mail from the outbox (asf-bot run starts it)"

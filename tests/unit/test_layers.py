@@ -43,7 +43,7 @@ def test_the_domain_imports_no_framework_and_no_other_layer(path):
             assert within(name, "bot.domain"), f"{path.name} imports {name}"
 
 
-LOWER = ["services", "storage", "mail", "nlp"]
+LOWER = ["services", "storage", "mail", "nlp", "insight"]
 
 
 @pytest.mark.parametrize(
