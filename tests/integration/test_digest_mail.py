@@ -146,7 +146,7 @@ def test_the_digest_holds_last_weeks_figures_beside_the_week_before_and_its_char
     assert images
     for image in images:
         assert image.get_content()[:8] == b"\x89PNG\r\n\x1a\n"
-        assert f'src="cid:{image["Content-ID"][1:-1]}"' in html
+        assert f'src="cid:{image["Content-ID"].strip()[1:-1]}"' in html
     assert html.count(' alt="') >= len(images)
 
 
