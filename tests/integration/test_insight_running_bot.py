@@ -176,6 +176,8 @@ def test_the_report_holds_nothing_personal_and_no_text_of_one_or_two_visitors(re
 
 
 def test_the_report_has_no_serious_axe_violations_in_chromium(report, tmp_path):
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium)")
     page_file = tmp_path / "report.html"
     page_file.write_text(report, encoding="utf-8")
     requests: list[str] = []
