@@ -14,7 +14,8 @@ from matplotlib import rc_context
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from bot.insight.figures import HIDDEN_TEXT, Cell, Figures
+from bot.insight.cells import HIDDEN_TEXT, Cell
+from bot.insight.figures import Figures
 from bot.insight.texts import InsightTexts, load_texts
 
 # Dark enough on white for text and bars alike (contrast above 7:1).

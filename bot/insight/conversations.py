@@ -6,7 +6,7 @@ plain values out. No Rasa, no database.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -140,8 +140,3 @@ def conversations(ref: str, events: Iterable[Mapping[str, Any]]) -> list[Convers
             builder.loop = builder.requested = None
     finish()
     return found
-
-
-def in_period(found: Sequence[Conversation], start: datetime, end: datetime) -> list[Conversation]:
-    """Return the conversations that began in [start, end): a period's conversations."""
-    return [c for c in found if start <= c.started_at < end]

@@ -16,7 +16,6 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone, tzinfo
-from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 from statistics import median
 from typing import Protocol
@@ -24,12 +23,10 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.checklist import CRITERIA, OUTCOME_OF_ANSWER, Answer, Outcome, Verdict
 from bot.domain.escalation import offer_reason
+from bot.insight.cells import Cell, few
 from bot.insight.conversations import Conversation, Turn
 from bot.insight.grouping import group_texts
 
-# Fewer conversations than this behind a figure, and it is not shown.
-MIN_CONVERSATIONS = 3
-HIDDEN_TEXT = f"< {MIN_CONVERSATIONS}"
 # Staff read days and times as they are in Sweden.
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 # How many examples each group of not-understood messages shows.
@@ -54,77 +51,6 @@ CHECKLIST_FORM = "checklist_form"
 CHECKLIST_RESULT = "action_checklist_result"
 CHECKLIST_INTRO = "utter_checklist_intro"
 SLOT_PREFIX = "checklist_"
-
-
-# --- Cells: numbers that hide small counts ---------------------------------------------
-
-
-class Kind(str, Enum):
-    """How a cell's number reads."""
-
-    COUNT = "count"
-    SHARE = "share"  # 0.0-1.0, shown as a percentage
-    MEAN = "mean"  # one decimal
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One figure: its value, or nothing when one or two conversations are behind it.
-
-    `value` is None both when it is hidden (`hidden`) and when there is nothing to
-    compute it from (a share of zero messages): `text` tells them apart.
-    """
-
-    value: float | None
-    kind: Kind = Kind.COUNT
-    hidden: bool = False
-
-    @classmethod
-    def count(cls, value: int, *behind: int) -> Cell:
-        """A count; hidden if any of the conversation counts `behind` it is one or two."""
-        if _few(*behind):
-            return cls(None, Kind.COUNT, hidden=True)
-        return cls(value, Kind.COUNT)
-
-    @classmethod
-    def share(cls, part: int, whole: int, *behind: int) -> Cell:
-        """`part` of `whole`; hidden if any of the conversation counts `behind` is one or two."""
-        if _few(*behind):
-            return cls(None, Kind.SHARE, hidden=True)
-        return cls(part / whole if whole else None, Kind.SHARE)
-
-    @classmethod
-    def average(cls, value: float | None, *behind: int) -> Cell:
-        """A mean or a median; hidden if any of the conversation counts `behind` is one or two."""
-        if _few(*behind):
-            return cls(None, Kind.MEAN, hidden=True)
-        return cls(value, Kind.MEAN)
-
-    @property
-    def text(self) -> str:
-        """The cell as staff read it, in Swedish: "12", "34 %", "2,5", "< 3" or "–"."""
-        if self.hidden:
-            return HIDDEN_TEXT
-        if self.value is None:
-            return "–"
-        if self.kind is Kind.SHARE:
-            return f"{_half_up(self.value * 100, 0)}\u00a0%"
-        if self.kind is Kind.MEAN:
-            return f"{_half_up(self.value, 1)}".replace(".", ",")
-        return str(int(self.value))
-
-    def __str__(self) -> str:
-        return self.text
-
-
-def _half_up(value: float, digits: int) -> str:
-    # As people round: 1.25 is 1,3 and 12.5 % is 13 %, not Python's round half to even.
-    return str(Decimal(repr(value)).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP))
-
-
-def _few(*conversations: int) -> bool:
-    # None at all is no visitor to protect; one or two are.
-    return any(0 < n < MIN_CONVERSATIONS for n in conversations)
 
 
 # --- The plain data figures are computed from ------------------------------------------
@@ -544,7 +470,7 @@ def fallback_groups(conversations: Sequence[Conversation]) -> tuple[FallbackGrou
         owners = [texts[i][1] for i in members]
         n = len(set(owners))
         examples: tuple[str, ...] = ()
-        if not _few(n):
+        if not few(n):
             examples = _examples([texts[i] for i in members])
         groups.append(
             FallbackGroup(

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import jinja2
 
+from bot.insight.cells import HIDDEN_TEXT, MIN_CONVERSATIONS
 from bot.insight.charts import charts_for, funnel_steps
-from bot.insight.figures import HIDDEN_TEXT, MIN_CONVERSATIONS, STOCKHOLM, Figures, Trigger
+from bot.insight.figures import STOCKHOLM, Figures, Trigger
 from bot.insight.texts import InsightTexts, load_texts
 
 TEMPLATES = Path(__file__).with_name("templates")

@@ -79,7 +79,7 @@ def report(bot, tmp_path_factory) -> str:
     for sender, text in (
         ("unclear-1", "asdkjh qwerty"),
         ("unclear-2", "asdkjh qwerty"),
-        ("unclear-3", "asdkjh qwerty 070-123 45 67"),
+        ("unclear-3", "qwerty asdkjh, nr 0701234567"),
     ):
         assert say(bot, sender, text).startswith(REPHRASE)
     # Two misunderstandings in a row: the offer; no thanks.
@@ -165,17 +165,19 @@ def test_the_report_gives_exactly_the_figures_of_the_conversations(report):
     # The one group of three conversations, with its examples, redacted.
     group = row("1", "3", "3")[: -len("</tr>")]
     assert group in report
-    assert "<li>asdkjh qwerty</li><li>asdkjh qwerty [telefonnummer]</li>" in report
+    assert "<li>asdkjh qwerty</li><li>qwerty asdkjh, nr [telefonnummer]</li>" in report
 
 
 def test_the_report_holds_nothing_personal_and_no_text_of_one_or_two_visitors(report):
     assert [value for value in PERSONAL + SINGLE if value in report] == []
     # Every group but the one of three conversations shows no example.
-    assert report.count("<li>asdkjh") == 2
+    assert report.count("<li>") == 2
     assert report.count("Inga exempel visas.") >= 2
 
 
 def test_the_report_has_no_serious_axe_violations_in_chromium(report, tmp_path):
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium)")
     page_file = tmp_path / "report.html"
     page_file.write_text(report, encoding="utf-8")
     requests: list[str] = []

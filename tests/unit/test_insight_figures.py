@@ -7,9 +7,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot.domain.checklist import CRITERIA, Answer, Outcome, Verdict
+from bot.insight.cells import HIDDEN_TEXT
 from bot.insight.conversations import conversations
 from bot.insight.figures import (
-    HIDDEN_TEXT,
     ChecklistRow,
     InsightData,
     Period,
