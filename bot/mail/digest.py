@@ -15,8 +15,9 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from bot.domain.digest import Week
+from bot.insight.cells import HIDDEN_TEXT, Cell
 from bot.insight.charts import Chart
-from bot.insight.figures import HIDDEN_TEXT, Cell, Figures
+from bot.insight.figures import Figures
 from bot.insight.texts import InsightTexts
 from bot.mail.compose import _environment, _set_bodies, address_domain
 

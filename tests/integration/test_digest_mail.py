@@ -11,23 +11,20 @@ import asyncio
 import email
 import os
 import signal
-import subprocess
-import sys
 import time
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.policy import default
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from bot.insight.sources import SqlSources
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import create_engine, select
 
 from bot.domain.digest import DigestSchedule
+from bot.insight.sources import SqlSources
 from bot.runtime.settings import PROJECT_ROOT, Settings
 from bot.services.digest import DIGEST_KIND, digest_scheduler, digest_writer
 from bot.storage.migrate import upgrade
@@ -35,6 +32,7 @@ from bot.storage.tables import outbox
 from tests.conftest import free_port
 from tests.integration.conftest import open_tracker_store
 from tests.integration.smtp import SmtpTestServer
+from tests.integration.workers import wait_for, worker_process
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 STAFF = "asf-personal@myndighet.example"
@@ -167,43 +165,6 @@ def test_the_digest_of_a_week_is_written_once_and_is_the_same_mail_whoever_write
         sources.close()
 
 
-def worker_process(
-    database_url: str, tracker_url: str, smtp_port: int, log: Path
-) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "TRACKER_STORE_URL": tracker_url,
-        "STAFF_EMAIL": STAFF,
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": str(smtp_port),
-        "MAIL_POLL_SECONDS": "0.1",
-        "MAIL_RETRY_SECONDS": "0.2",
-        "MAIL_RETRY_MAX_SECONDS": "1",
-        "MAIL_LEASE_SECONDS": "60",
-        "SMTP_TIMEOUT": "5",
-        "INSIGHT_DIGEST": "on",
-    }
-    with log.open("ab") as stderr:
-        return subprocess.Popen(
-            [sys.executable, "-m", "bot.mail"],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-            start_new_session=True,
-        )
-
-
-def wait_for(condition, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
-
-
 def test_two_workers_send_one_digest_once_the_smtp_server_is_back(
     database_url, tracker_url, tmp_path
 ):
@@ -212,7 +173,16 @@ def test_two_workers_send_one_digest_once_the_smtp_server_is_back(
     week = DigestSchedule(0, 7, STOCKHOLM).due_week(datetime.now(timezone.utc))
     server = SmtpTestServer(free_port())  # down: nothing listens yet
     logs = [tmp_path / "worker-1.log", tmp_path / "worker-2.log"]
-    workers = [worker_process(database_url, tracker_url, server.port, log) for log in logs]
+    # Retries a second apart at most; a lease longer than any delivery here, so that a
+    # duplicate can only come from two workers writing or taking the same digest.
+    settings = {
+        "TRACKER_STORE_URL": tracker_url,
+        "STAFF_EMAIL": STAFF,
+        "MAIL_RETRY_MAX_SECONDS": "1",
+        "MAIL_LEASE_SECONDS": "60",
+        "INSIGHT_DIGEST": "on",
+    }
+    workers = [worker_process(database_url, server.port, log, settings) for log in logs]
     engine = create_engine(database_url, future=True)
 
     def digest_rows() -> list:
@@ -220,7 +190,7 @@ def test_two_workers_send_one_digest_once_the_smtp_server_is_back(
             return connection.execute(select(outbox).where(outbox.c.kind == DIGEST_KIND)).all()
 
     try:
-        assert wait_for(lambda: any(row.attempts >= 2 for row in digest_rows()))
+        assert wait_for(lambda: any(row.attempts >= 2 for row in digest_rows()), 30)
         assert [row.reference for row in digest_rows()] == [week.key]
         server.start()
         assert wait_for(lambda: digest_rows()[0].status == "sent")

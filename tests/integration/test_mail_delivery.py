@@ -7,23 +7,20 @@ import logging
 import os
 import re
 import signal
-import subprocess
-import sys
 import threading
 import time
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, event, inspect, select
 
-from bot.runtime.settings import PROJECT_ROOT
 from bot.storage.migrate import upgrade
 from bot.storage.tables import outbox, tickets
 from bot.storage.tickets import FAILED, PENDING, SENDING, SENT, OutgoingMail, TicketRepository
 from tests.conftest import free_port
 from tests.integration.conftest import STAFF, Desk
 from tests.integration.smtp import SmtpTestServer
+from tests.integration.workers import wait_for, worker_process
 
 
 def state(desk: Desk, reference: str):
@@ -189,40 +186,6 @@ def test_migrations_create_tickets_and_outbox_and_can_run_twice(database_url):
     columns = {c["name"] for c in inspect(engine).get_columns("outbox")}
     assert {"status", "attempts", "next_attempt_at", "last_error", "message_id"} <= columns
     engine.dispose()
-
-
-def worker_process(
-    database_url: str, smtp_port: int, log: Path, settings: dict[str, str] | None = None
-) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": str(smtp_port),
-        "MAIL_POLL_SECONDS": "0.1",
-        "MAIL_RETRY_SECONDS": "0.2",
-        "MAIL_LEASE_SECONDS": "2",
-        "SMTP_TIMEOUT": "5",
-        **(settings or {}),
-    }
-    with log.open("ab") as stderr:
-        return subprocess.Popen(
-            [sys.executable, "-m", "bot.mail"],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-            start_new_session=True,
-        )
-
-
-def wait_for(condition, timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_the_worker_process_survives_restarts_and_delivers_once_the_server_is_up(
