@@ -60,12 +60,17 @@ def tab(browser, stack) -> Iterator[Visit]:
     visit_.page.context.close()
 
 
-def votes(stack: Supervisor) -> list[dict]:
-    """Every row of the app database's answer_feedback table."""
+def votes(stack: Supervisor, tab: Visit) -> list[dict]:
+    """The rows of the app database's answer_feedback table from the tab's conversation."""
+    ref = conversation_ref(KEY, session_of(tab))
     engine = create_engine(f"sqlite:///{stack.config.var_dir / 'app.db'}", future=True)
     try:
         with engine.connect() as connection:
-            rows = connection.execute(select(answer_feedback).order_by(answer_feedback.c.id))
+            rows = connection.execute(
+                select(answer_feedback)
+                .where(answer_feedback.c.conversation_ref == ref)
+                .order_by(answer_feedback.c.id)
+            )
             return [dict(row) for row in rows.mappings()]
     finally:
         engine.dispose()
@@ -120,8 +125,7 @@ def test_a_keyboard_user_votes_changes_the_vote_and_the_database_keeps_one_row(t
     expect(group).to_contain_text("Tack för ditt svar!")
     live = tab.page.locator(".asf-chat [aria-live='polite']")
     expect(live).to_contain_text("Du svarade Ja: du fick svar på din fråga. Tack!")
-    [row] = votes(stack)
-    assert row["conversation_ref"] == conversation_ref(KEY, session_of(tab))
+    [row] = votes(stack, tab)  # stored under the keyed hash of this tab's session
     assert (row["response"], row["vote"]) == ("utter_what_is_asf", "up")
     tab.screenshot("feedback-2-voted-up")
 
@@ -133,7 +137,7 @@ def test_a_keyboard_user_votes_changes_the_vote_and_the_database_keeps_one_row(t
     expect(down).to_have_attribute("aria-pressed", "true")
     expect(up).to_have_attribute("aria-pressed", "false")
     expect(live).to_contain_text("Du svarade Nej: du fick inte svar på din fråga.")
-    [changed] = votes(stack)
+    [changed] = votes(stack, tab)
     assert changed["id"] == row["id"]
     assert (changed["answer_id"], changed["vote"]) == (row["answer_id"], "down")
 
@@ -160,8 +164,8 @@ def test_a_keyboard_user_votes_changes_the_vote_and_the_database_keeps_one_row(t
     expect(kept.get_by_role("button", name="Ja, jag fick svar")).to_have_attribute(
         "aria-pressed", "true"
     )
-    wait_until(tab, lambda: [r["vote"] for r in votes(stack)] == ["up"])
-    assert [(r["id"], r["vote"]) for r in votes(stack)] == [(row["id"], "up")]
+    wait_until(tab, lambda: [r["vote"] for r in votes(stack, tab)] == ["up"])
+    assert [(r["id"], r["vote"]) for r in votes(stack, tab)] == [(row["id"], "up")]
     assert tab.errors == []
 
 
@@ -184,6 +188,24 @@ def test_no_vote_is_asked_under_greetings_prompts_questions_or_the_visitors_mess
     expect(tab.page.locator(".asf-chat__feedback")).to_have_count(1)
     expect(feedback_of(tab.bot_messages.last)).to_have_count(1)
     expect(tab.visitor_messages.locator(".asf-chat__feedback")).to_have_count(0)
+
+
+def test_a_thumbs_down_under_an_older_answer_is_a_vote_only(tab, stack):
+    tab.open_with_keyboard()
+    tab.ask("Vilken företagsform har ett ASF?")
+    expect(tab.bot_messages.last).to_contain_text("Det finns inte något särskilt regelverk")
+    tab.ask("Hur många ASF finns det?")
+    expect(tab.bot_messages.last).to_contain_text("358")
+    older = feedback_of(tab.bot_messages.nth(1))
+    with tab.page.expect_response("**/api/feedback") as response:
+        older.get_by_role("button", name="Nej, jag fick inte svar").click()
+    assert response.value.status == 204
+    # The conversation has moved on: no "det hjälpte inte" step for an earlier answer.
+    tab.page.wait_for_timeout(500)
+    expect(tab.visitor_messages).to_have_count(2)
+    expect(tab.bot_messages.last).to_contain_text("358")
+    [row] = votes(stack, tab)
+    assert (row["response"], row["vote"]) == ("utter_legal_form", "down")
 
 
 def test_a_vote_that_cannot_be_stored_is_taken_back_and_the_visitor_is_told(tab, stack):

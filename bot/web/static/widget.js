@@ -19,8 +19,9 @@
  * Under each answer to a question (the chat API marks them: `answer`, with the name
  * of the `response`) the widget asks "Fick du svar på din fråga?" with 👍 Ja / 👎 Nej,
  * and posts the vote to /api/feedback; a vote can be changed, and is kept in the
- * history with its answer. 👎 also sends "det hjälpte inte" (/not_helpful) through the
- * chat, as the visitor's own step, so the bot offers to hand the question to staff.
+ * history with its answer. 👎 under the latest answer also sends "det hjälpte inte"
+ * (/not_helpful) through the chat, as the visitor's own step, so the bot offers to hand
+ * the question to staff.
  *
  * Every message, the bot's and the visitor's, is put on the page as text: nodes are
  * built with createElement and textContent, never innerHTML, so no markup or script
@@ -469,11 +470,29 @@
     showVote(group, answer);
     announce(vote === "up" ? TEXT.votedUp : TEXT.votedDown);
     postVote(answer);
-    if (vote === "down") {
+    if (vote === "down" && isLatest(answer)) {
       // The visitor's own step, as a quick reply is: the bot offers a person next.
       input.focus();
       send("/not_helpful", TEXT.voteDownShown);
     }
+  }
+
+  // True if nothing has been asked since the answer: "det hjälpte inte" is about the
+  // answer just given. Under an older one the vote is only a vote, since the
+  // conversation has moved on (the bot may be waiting for a question for staff, say).
+  function isLatest(answer) {
+    if (busy || queue.length) {
+      return false;
+    }
+    for (var i = history.length - 1; i >= 0; i--) {
+      if (history[i].answer === answer) {
+        return true;
+      }
+      if (history[i].from === "user") {
+        return false;
+      }
+    }
+    return false;
   }
 
   function postVote(answer) {
