@@ -79,8 +79,8 @@ class ActionSendSummary(UsesServices, Action):
 
 class ActionEndSession(UsesServices, Action):
     """Delete everything of the conversation at once (the page asked first): addresses,
-    consents, a question not sent, summary mails, the link from the checklist result,
-    and the conversation in the tracker store."""
+    consents, a question not sent, summary mails, the link from the checklist result and
+    the votes on answers, and the conversation in the tracker store."""
 
     def name(self) -> str:
         return "action_end_session"
@@ -96,6 +96,7 @@ class ActionEndSession(UsesServices, Action):
             deletion.summaries,
             deletion.checklists,
             content.contact(),
+            votes=deletion.votes,
         )
         dispatcher.utter_message(text=text)
         # The tracker store deletes the whole conversation when it sees this slot.

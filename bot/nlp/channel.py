@@ -120,6 +120,31 @@ def read_request(body: bytes, max_length: int, default_channel: str) -> Incoming
     return Incoming(sender, checked.text, checked.problem, input_channel, metadata)
 
 
+class NamingCollector(CollectingOutputChannel):
+    """Collects the bot's replies as Rasa's REST channel does, each with the name of the
+    response in domain.yml it came from (`response`), and the condition of the variation
+    Rasa chose (`condition`), when it had one.
+
+    Rasa puts both in the message it sends (`utter_action`, `condition`), for responses
+    of rules and stories and for those a custom action names
+    (dispatcher.utter_message(response=...)) alike; the web app decides from them which
+    replies ask for the visitor's vote (bot.domain.feedback).
+    """
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        """Send as CollectingOutputChannel does, and name what it collected."""
+        response = message.get("utter_action")
+        condition = message.get("condition")
+        first = len(self.messages)
+        await super().send_response(recipient_id, message)
+        if not isinstance(response, str):
+            return
+        for collected in self.messages[first:]:
+            collected["response"] = response
+            if condition:
+                collected["condition"] = condition
+
+
 class CleanRestInput(RestInput):
     """The REST channel (POST /webhooks/rest/webhook), safe for any request body."""
 
@@ -180,7 +205,7 @@ class CleanRestInput(RestInput):
         input_channel: str,
         metadata: dict[str, Any] | None,
     ) -> HTTPResponse:
-        collector = CollectingOutputChannel()
+        collector = NamingCollector()
         message = UserMessage(
             text, collector, sender, input_channel=input_channel, metadata=metadata
         )

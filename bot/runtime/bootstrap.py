@@ -12,11 +12,13 @@ from bot.runtime.settings import Settings
 from bot.services.checklist import ChecklistService
 from bot.services.content import ContentRepository
 from bot.services.escalation import EscalationService
+from bot.services.feedback import FeedbackService
 from bot.services.privacy import PrivacyService
 from bot.services.summary_mail import SummaryMailService
 from bot.services.tickets import TicketService
 from bot.storage.checklists import ChecklistRepository
 from bot.storage.consents import ConsentRepository
+from bot.storage.feedback import FeedbackRepository
 from bot.storage.outbox import OutboxRepository
 from bot.storage.pending_questions import PendingQuestionRepository
 from bot.storage.tickets import TicketRepository
@@ -33,6 +35,7 @@ class Services:
     tickets: TicketService
     escalation: EscalationService
     summary_mail: SummaryMailService
+    feedback: FeedbackService
 
 
 def app_engine(settings: Settings) -> Engine:
@@ -54,6 +57,7 @@ def build_services(settings: Settings) -> Services:
     ticket_repository = TicketRepository(engine)
     checklists = ChecklistRepository(engine)
     outbox = OutboxRepository(engine)
+    votes = FeedbackRepository(engine)
     privacy = PrivacyService(
         ConsentRepository(engine),
         questions,
@@ -63,6 +67,7 @@ def build_services(settings: Settings) -> Services:
         pending_question_hours=settings.pending_question_hours,
         outbox=outbox,
         checklists=checklists,
+        feedback=votes,
     )
     tickets = TicketService(
         ticket_repository,
@@ -84,6 +89,7 @@ def build_services(settings: Settings) -> Services:
             settings.pseudonym_key,
             mail_from=settings.mail_from,
         ),
+        feedback=FeedbackService(votes, settings.pseudonym_key),
     )
 
 

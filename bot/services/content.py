@@ -135,6 +135,7 @@ class PrivacyTexts:
     deleted_summary_sent: str
     session_ended: str
     session_ended_statistics: str
+    session_ended_votes: str
 
     def consent_request(self, purpose: Purpose | None = None) -> str:
         """Return the statement followed by the consent question, which names the purpose."""
@@ -239,12 +240,15 @@ class PrivacyTexts:
         summaries: MailDeletion,
         checklists: int,
         contact: Contact,
+        votes: int = 0,
     ) -> str:
         """Return what the visitor is told once "Avsluta och rensa" deleted the conversation
         and all it left; true to what happened, as after_deletion."""
         lines = [self.session_ended]
         if checklists:
             lines.append(self.session_ended_statistics)
+        if votes:
+            lines.append(self.session_ended_votes)
         lines += self._what_else_went(questions, tickets, summaries)
         return self.with_contact(" ".join(lines), contact)
 

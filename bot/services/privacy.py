@@ -6,7 +6,8 @@ purpose, after the consent form, and reads it back with `address_of` when it nee
 Deleting reaches everywhere a visitor's address or question is kept: consent records,
 tickets and their mail to staff, summary mails, questions not yet handed over, and (staff
 commands) Rasa's stored conversations; a visitor's own deletion also unlinks the
-conversation's checklist result, so only the anonymous statistics row stays.
+conversation's checklist result and its votes on answers, so only the anonymous
+statistics rows stay.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from bot.domain.ticket import StoredTicket, Withdrawal
 from bot.storage.checklists import ChecklistRepository
 from bot.storage.consents import ConsentRepository
 from bot.storage.conversations import ConversationRepository
+from bot.storage.feedback import FeedbackRepository
 from bot.storage.outbox import OutboxRepository
 from bot.storage.pending_questions import PendingQuestionRepository
 from bot.storage.tickets import TicketRepository
@@ -50,6 +52,8 @@ class Deletion:
     summaries: MailDeletion = field(default_factory=MailDeletion)
     # Checklist results unlinked from their conversation (the anonymous row stays).
     checklists: int = 0
+    # Votes on answers unlinked from their conversation (the anonymous rows stay).
+    votes: int = 0
 
 
 @dataclass(frozen=True)
@@ -70,8 +74,8 @@ class PrivacyService:
     `conversations` is Rasa's tracker store; only staff commands need it. In a chat, the
     Rasa server deletes the conversation itself (see bot.nlp.tracker_store). `outbox`
     holds the summary mails; the ticket repository is the outbox's too, and serves when
-    none is given. `checklists`, when given, lets a visitor's deletion unlink the
-    conversation's checklist result.
+    none is given. `checklists` and `feedback`, when given, let a visitor's deletion
+    unlink the conversation's checklist result and its votes on answers.
     """
 
     def __init__(
@@ -86,6 +90,7 @@ class PrivacyService:
         pending_question_hours: int = PENDING_QUESTION_HOURS,
         outbox: OutboxRepository | None = None,
         checklists: ChecklistRepository | None = None,
+        feedback: FeedbackRepository | None = None,
     ) -> None:
         self._consents = consents
         self._questions = questions
@@ -97,6 +102,7 @@ class PrivacyService:
         self._pending_hours = pending_question_hours
         self._outbox = outbox or tickets
         self._checklists = checklists
+        self._feedback = feedback
 
     def record(
         self,
@@ -153,7 +159,7 @@ class PrivacyService:
     def forget(self, conversation_id: str) -> Deletion:
         """Delete what one conversation left: addresses, consents, the pending question,
         its summary mails, the reply address of its tickets and their mail (the visitor
-        withdrew it), and the link from its checklist result to it."""
+        withdrew it), and the link from its checklist result and its votes to it."""
         ref = conversation_ref(self._key, conversation_id)
         # Tickets and summary mails first: while the consent records are there, a
         # failure half-way leaves the address findable by staff's `privacy delete`.
@@ -162,12 +168,14 @@ class PrivacyService:
         questions = self._questions.delete_for([ref])
         records = self._consents.delete(r.id for r in self._consents.for_conversation(ref))
         checklists = self._checklists.unlink(ref) if self._checklists is not None else 0
+        votes = self._feedback.unlink(ref) if self._feedback is not None else 0
         return Deletion(
             records=records,
             pending_questions=questions,
             tickets=tickets,
             summaries=summaries,
             checklists=checklists,
+            votes=votes,
         )
 
     def export(self, address: str) -> dict[str, Any]:

@@ -11,9 +11,12 @@ import jinja2
 import redis.asyncio
 from aiohttp import web
 
+from bot.runtime.bootstrap import app_engine
 from bot.runtime.settings import Settings
 from bot.services.content import ContentRepository
-from bot.web.keys import CONTENT, LIMITER, MESSAGES, RASA, SETTINGS, TEMPLATES
+from bot.services.feedback import FeedbackService
+from bot.storage.feedback import FeedbackRepository
+from bot.web.keys import CONTENT, FEEDBACK, LIMITER, MESSAGES, RASA, SETTINGS, TEMPLATES
 from bot.web.messages import load_messages
 from bot.web.middleware import add_security_headers
 from bot.web.rasa import RasaClient
@@ -41,6 +44,18 @@ async def _rasa_client(app: web.Application) -> AsyncIterator[None]:
             session, settings.rasa_url, settings.rasa_timeout, settings.rasa_token
         )
         yield
+
+
+async def _app_database(app: web.Application) -> AsyncIterator[None]:
+    """The app database, where visitors' votes on answers go, for the app's lifetime."""
+    settings = app[SETTINGS]
+    # The engine connects on first use: pages and chat work even while it is away.
+    engine = app_engine(settings)
+    app[FEEDBACK] = FeedbackService(FeedbackRepository(engine), settings.pseudonym_key)
+    try:
+        yield
+    finally:
+        engine.dispose()
 
 
 def _shared_rate_limits(
@@ -100,6 +115,7 @@ def create_app(
         undefined=jinja2.StrictUndefined,
     )
     app.cleanup_ctx.append(_rasa_client)
+    app.cleanup_ctx.append(_app_database)
     app.on_response_prepare.append(add_security_headers)
     setup_routes(app, HERE / "static")
     return app

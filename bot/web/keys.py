@@ -7,6 +7,7 @@ from aiohttp import web
 
 from bot.runtime.settings import Settings
 from bot.services.content import ContentRepository
+from bot.services.feedback import FeedbackService
 from bot.web.messages import Messages
 from bot.web.rasa import RasaClient
 from bot.web.ratelimit import Limiter
@@ -17,3 +18,4 @@ MESSAGES = web.AppKey("messages", Messages)
 LIMITER = web.AppKey("limiter", Limiter)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
 RASA = web.AppKey("rasa", RasaClient)
+FEEDBACK = web.AppKey("feedback", FeedbackService)

@@ -24,6 +24,8 @@ class Messages:
     unreachable_without_phone: str
     no_answer: str
     no_answer_without_phone: str
+    vote_refused: str
+    vote_failed: str
 
 
 def load_messages(path: Path = MESSAGES_FILE) -> Messages:

@@ -10,6 +10,8 @@ from urllib.parse import quote
 
 import aiohttp
 
+from bot.domain.feedback import answer_flags
+
 log = logging.getLogger(__name__)
 
 
@@ -22,10 +24,12 @@ class NoRasaToken(RasaUnavailable):
 
 
 def _replies(data: Any) -> list[dict[str, Any]]:
-    """Keep only what the widget shows: text and buttons, as plain strings."""
+    """Keep only what the widget shows: text and buttons as plain strings, the name of the
+    response each reply came from, and whether it answers a question (then the widget asks
+    for a vote under it)."""
     if not isinstance(data, list):
         raise RasaUnavailable(f"expected a list of replies, got {type(data).__name__}")
-    replies = []
+    kept: list[tuple[dict[str, Any], Any]] = []
     for item in data:
         if not isinstance(item, dict):
             continue
@@ -35,8 +39,14 @@ def _replies(data: Any) -> list[dict[str, Any]]:
             for button in item.get("buttons") or []
             if isinstance(button, dict) and button.get("title") and button.get("payload")
         ]
+        response = item.get("response") if isinstance(item.get("response"), str) else None
         if text or buttons:
-            replies.append({"text": text, "buttons": buttons})
+            kept.append(({"text": text, "buttons": buttons, "response": response}, item))
+    flags = answer_flags([(reply["response"], item.get("condition")) for reply, item in kept])
+    replies = []
+    for (reply, _), answer in zip(kept, flags, strict=True):
+        # A reply of buttons alone asks for no vote.
+        replies.append({**reply, "answer": answer and bool(reply["text"])})
     return replies
 
 

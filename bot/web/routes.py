@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.web import counselling, handlers
+from bot.web import counselling, feedback, handlers
 
 
 def setup_routes(app: web.Application, static_dir: Path) -> None:
@@ -16,6 +16,7 @@ def setup_routes(app: web.Application, static_dir: Path) -> None:
     app.router.add_get("/radgivning", handlers.counselling, name="counselling")
     app.router.add_get("/health", handlers.health, name="health")
     app.router.add_post("/api/chat", handlers.chat, name="chat")
+    app.router.add_post("/api/feedback", feedback.feedback, name="feedback")
     app.router.add_post("/api/checklist", counselling.checklist, name="checklist")
     app.router.add_post("/radgivning/sammanfattning", counselling.summary_page, name="summary")
     app.router.add_post("/radgivning/sammanfattning.pdf", counselling.summary_pdf, name="pdf")

@@ -1,5 +1,6 @@
 """ "Avsluta och rensa" on a shared computer: afterwards nothing of the meeting is left in
-Rasa's tracker store, and nothing in the app database but the anonymous checklist row.
+Rasa's tracker store, and nothing in the app database but the anonymous checklist row and
+votes on answers.
 
 The conversation is written and deleted by the project's redacting tracker store, as the
 Rasa server does; each test runs on SQLite files and on PostgreSQL when one runs.
@@ -20,11 +21,12 @@ from sqlalchemy import create_engine, func, select
 from actions.counselling import ActionEndSession
 from bot.domain.checklist import CRITERIA
 from bot.domain.consent import Purpose
+from bot.domain.feedback import Ballot, Vote
 from bot.runtime.bootstrap import build_services
 from bot.runtime.settings import PROJECT_ROOT, Settings
 from bot.storage.conversations import ConversationRepository
 from bot.storage.migrate import upgrade
-from bot.storage.tables import checklist_results, metadata
+from bot.storage.tables import answer_feedback, checklist_results, metadata
 from tests.integration.conftest import open_tracker_store
 
 FOUNDER = "founder-1"
@@ -49,7 +51,7 @@ def meeting(sender: str) -> list[Event]:
     return events
 
 
-async def test_ending_the_session_leaves_only_the_anonymous_checklist_row(
+async def test_ending_the_session_leaves_only_the_anonymous_checklist_row_and_votes(
     database_url, tracker_url, domain
 ):
     upgrade(database_url)
@@ -70,6 +72,7 @@ async def test_ending_the_session_leaves_only_the_anonymous_checklist_row(
             services.summary_mail.send, FOUNDER, record, {f"checklist_{c}": "ja" for c in CRITERIA}
         )
         services.escalation.accept_question(FOUNDER, "Ring mig på 070-123 45 67")
+        services.feedback.vote(FOUNDER, Ballot("answer-0001", "utter_conditions", Vote.UP))
 
         # /end_session, handled as the Rasa server does: the action's events are added to
         # the conversation, and the tracker store saves it.
@@ -77,7 +80,8 @@ async def test_ending_the_session_leaves_only_the_anonymous_checklist_row(
         tracker.update(UserUttered("/end_session", {"name": "end_session"}))
         tracker.update(ActionExecuted("action_end_session"))
         sdk_tracker = Tracker.from_dict(tracker.current_state(EventVerbosity.ALL))
-        events = await ActionEndSession(services).run(CollectingDispatcher(), sdk_tracker, {})
+        dispatcher = CollectingDispatcher()
+        events = await ActionEndSession(services).run(dispatcher, sdk_tracker, {})
         for event in events:
             tracker.update(Event.from_parameters(event))
         await store.save(tracker)
@@ -95,9 +99,18 @@ async def test_ending_the_session_leaves_only_the_anonymous_checklist_row(
                     for table in metadata.sorted_tables
                 }
                 refs = connection.execute(select(checklist_results.c.conversation_ref)).all()
+                vote_refs = connection.execute(select(answer_feedback.c.conversation_ref)).all()
         finally:
             engine.dispose()
-        assert {name: count for name, count in rows.items() if count} == {"checklist_results": 1}
+        assert {name: count for name, count in rows.items() if count} == {
+            "checklist_results": 1,
+            "answer_feedback": 1,
+        }
         assert [ref for (ref,) in refs] == [None]
+        assert [ref for (ref,) in vote_refs] == [None]
+        privacy = services.content.privacy()
+        [said] = dispatcher.messages
+        assert privacy.session_ended_statistics in said["text"]
+        assert privacy.session_ended_votes in said["text"]
     finally:
         store.engine.dispose()

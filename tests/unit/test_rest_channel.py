@@ -37,11 +37,19 @@ class FakeAgent:
     def __init__(self) -> None:
         self.received: list[UserMessage] = []
         self.error: Exception | None = None
+        # When set, the answer is sent as Rasa sends a domain response: with its name.
+        self.response: str | None = None
 
     async def handle_message(self, message: UserMessage) -> None:
         self.received.append(message)
         if self.error:
             raise self.error
+        if self.response:
+            await message.output_channel.send_response(
+                message.sender_id,
+                {"text": f"Svar: {message.text}", "utter_action": self.response, "buttons": None},
+            )
+            return
         await message.output_channel.send_text_message(message.sender_id, f"Svar: {message.text}")
 
 
@@ -86,6 +94,7 @@ async def channel(server) -> AsyncIterator[Channel]:
     url, agent = server
     agent.received.clear()
     agent.error = None
+    agent.response = None
     async with aiohttp.ClientSession() as http:
         yield Channel(url, agent, http)
 
@@ -95,6 +104,21 @@ async def test_the_url_and_the_health_route_stay_as_rasa_has_them(channel):
         assert (response.status, await response.json()) == (200, {"status": "ok"})
     status, replies = await channel.post(b'{"sender": "anna", "message": "Vad \\u00e4r ett ASF?"}')
     assert (status, replies) == (200, [{"recipient_id": "anna", "text": "Svar: Vad är ett ASF?"}])
+
+
+async def test_each_reply_keeps_the_name_of_the_response_it_came_from(channel):
+    channel.agent.response = "utter_what_is_asf"
+    status, replies = await channel.post(b'{"sender": "anna", "message": "Vad \\u00e4r ett ASF?"}')
+    assert (status, replies) == (
+        200,
+        [
+            {
+                "recipient_id": "anna",
+                "text": "Svar: Vad är ett ASF?",
+                "response": "utter_what_is_asf",
+            }
+        ],
+    )
 
 
 @pytest.mark.parametrize(

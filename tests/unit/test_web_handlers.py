@@ -93,10 +93,47 @@ async def test_a_message_is_forwarded_to_rasa_as_the_session_and_the_replies_com
     assert fake_rasa.received == [{"sender": SESSION, "message": "Vad är ett ASF?"}]
     assert body == {
         "replies": [
-            {"text": "Hej! Vad vill du veta?", "buttons": []},
-            {"text": "Välj ett ämne:", "buttons": [{"title": "Kontakt", "payload": "/contact"}]},
+            {"text": "Hej! Vad vill du veta?", "buttons": [], "response": None, "answer": False},
+            {
+                "text": "Välj ett ämne:",
+                "buttons": [{"title": "Kontakt", "payload": "/contact"}],
+                "response": None,
+                "answer": False,
+            },
         ]
     }
+
+
+async def test_each_reply_names_its_response_and_only_answers_to_questions_ask_for_a_vote(
+    client, fake_rasa
+):
+    fake_rasa.replies = [
+        {"recipient_id": SESSION, "text": "Hej!", "response": "utter_greet"},
+        {"recipient_id": SESSION, "text": "Ett ASF driver ...", "response": "utter_what_is_asf"},
+        # The channel cuts a text at blank lines: the vote goes under its last part only.
+        {"recipient_id": SESSION, "text": "Villkoren:", "response": "utter_conditions"},
+        {"recipient_id": SESSION, "text": "• De återinvesterar", "response": "utter_conditions"},
+        {
+            "recipient_id": SESSION,
+            "text": "Jag kan inte hämta de uppgifterna just nu.",
+            "response": "utter_contact",
+            "condition": [{"type": "slot", "name": "contact_phone", "value": None}],
+        },
+        {"recipient_id": SESSION, "text": "Vill du att jag skickar din fråga?"},
+        {"recipient_id": SESSION, "buttons": [{"title": "Ja", "payload": "/affirm"}]},
+    ]
+    status, body = await post(client, {"session": SESSION, "message": "Vad är ett ASF?"})
+    assert status == 200
+    assert [(r["response"], r["answer"]) for r in body["replies"]] == [
+        ("utter_greet", False),
+        ("utter_what_is_asf", True),
+        ("utter_conditions", False),
+        ("utter_conditions", True),
+        ("utter_contact", False),
+        (None, False),
+        (None, False),
+    ]
+    assert all("condition" not in reply for reply in body["replies"])
 
 
 async def test_an_empty_or_blank_message_gets_a_friendly_answer_and_is_not_forwarded(

@@ -16,6 +16,13 @@
  * "asf-chat:session" (a new conversation has started; detail.ended: the old one was
  * erased).
  *
+ * Under each answer to a question (the chat API marks them: `answer`, with the name
+ * of the `response`) the widget asks "Fick du svar på din fråga?" with 👍 Ja / 👎 Nej,
+ * and posts the vote to /api/feedback; a vote can be changed, and is kept in the
+ * history with its answer. 👎 under the latest answer also sends "det hjälpte inte"
+ * (/not_helpful) through the chat, as the visitor's own step, so the bot offers to hand
+ * the question to staff.
+ *
  * Every message, the bot's and the visitor's, is put on the page as text: nodes are
  * built with createElement and textContent, never innerHTML, so no markup or script
  * in a message can run.
@@ -56,7 +63,18 @@
     privacy: "Så behandlar vi personuppgifter",
     suggestions: "Förslag",
     newWindow: "(öppnas i nytt fönster)",
-    unreachable: "Chatten går inte att nå just nu. Försök igen."
+    unreachable: "Chatten går inte att nå just nu. Försök igen.",
+    voteQuestion: "Fick du svar på din fråga?",
+    voteUp: "Ja",
+    voteDown: "Nej",
+    voteUpName: "Ja, jag fick svar",
+    voteDownName: "Nej, jag fick inte svar",
+    // What the log shows as the visitor's step after 👎 (it sends /not_helpful).
+    voteDownShown: "Jag fick inte svar på min fråga.",
+    voteThanks: "Tack för ditt svar!",
+    votedUp: "Du svarade Ja: du fick svar på din fråga. Tack!",
+    votedDown: "Du svarade Nej: du fick inte svar på din fråga.",
+    voteFailed: "Omdömet kunde inte sparas just nu. Försök igen om en stund."
   };
   var STORAGE = "asf-chat:";
   var MAX_HISTORY = 200;
@@ -88,6 +106,7 @@
       : null;
   var inline = container !== null;
   var endpoint = new URL("api/chat", botUrl).href;
+  var feedbackEndpoint = new URL("api/feedback", botUrl).href;
   var privacyUrl = new URL("integritet", botUrl).href;
 
   // ---- storage: the session id, the history and whether the panel is open ----
@@ -142,12 +161,29 @@
     return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
   }
 
+  // A random name for one shown answer (12 bytes, base64url), so that a changed vote
+  // replaces the earlier one on the server.
+  function newAnswerId() {
+    return newSessionId().slice(0, 16);
+  }
+
+  function validAnswer(answer) {
+    return (
+      answer &&
+      typeof answer.id === "string" &&
+      /^[A-Za-z0-9_-]{8,64}$/.test(answer.id) &&
+      typeof answer.response === "string" &&
+      (answer.vote === null || answer.vote === "up" || answer.vote === "down")
+    );
+  }
+
   function validEntry(entry) {
     return (
       entry &&
       (entry.from === "bot" || entry.from === "user") &&
       typeof entry.text === "string" &&
-      (entry.buttons === undefined || Array.isArray(entry.buttons))
+      (entry.buttons === undefined || Array.isArray(entry.buttons)) &&
+      (entry.answer === undefined || validAnswer(entry.answer))
     );
   }
 
@@ -386,11 +422,138 @@
     return group;
   }
 
+  // ---- votes under answers ----
+
+  // Per answer id: a vote is on its way; `again` when the visitor changed it meanwhile,
+  // so the latest vote is sent once the earlier one is answered, never out of order.
+  var voting = {};
+
+  function showVote(group, answer) {
+    group.querySelectorAll(".asf-chat__vote").forEach(function (node) {
+      node.setAttribute("aria-pressed", node.getAttribute("data-vote") === answer.vote ? "true" : "false");
+    });
+    group.querySelector(".asf-chat__vote-thanks").textContent = answer.vote ? TEXT.voteThanks : "";
+  }
+
+  function voteButton(answer, vote, group) {
+    var node = button("asf-chat__vote asf-chat__vote--" + vote);
+    node.setAttribute("data-vote", vote);
+    node.setAttribute("aria-label", vote === "up" ? TEXT.voteUpName : TEXT.voteDownName);
+    node.appendChild(el("span", "asf-chat__vote-icon", vote === "up" ? "👍" : "👎")).setAttribute("aria-hidden", "true");
+    node.appendChild(el("span", null, vote === "up" ? TEXT.voteUp : TEXT.voteDown));
+    node.addEventListener("click", function () {
+      castVote(answer, vote, group);
+    });
+    return node;
+  }
+
+  function voteGroup(answer) {
+    var group = el("div", "asf-chat__feedback");
+    group.setAttribute("role", "group");
+    var question = el("span", "asf-chat__vote-question", TEXT.voteQuestion);
+    question.id = "asf-chat-vote-" + answer.id;
+    group.setAttribute("aria-labelledby", question.id);
+    group.appendChild(question);
+    group.appendChild(voteButton(answer, "up", group));
+    group.appendChild(voteButton(answer, "down", group));
+    group.appendChild(el("span", "asf-chat__vote-thanks"));
+    showVote(group, answer);
+    return group;
+  }
+
+  function castVote(answer, vote, group) {
+    if (answer.vote === vote) {
+      return; // already so: nothing to change
+    }
+    answer.vote = vote;
+    saveHistory();
+    showVote(group, answer);
+    announce(vote === "up" ? TEXT.votedUp : TEXT.votedDown);
+    postVote(answer);
+    if (vote === "down" && isLatest(answer)) {
+      // The visitor's own step, as a quick reply is: the bot offers a person next.
+      input.focus();
+      send("/not_helpful", TEXT.voteDownShown);
+    }
+  }
+
+  // True if nothing has been asked since the answer: "det hjälpte inte" is about the
+  // answer just given. Under an older one the vote is only a vote, since the
+  // conversation has moved on (the bot may be waiting for a question for staff, say).
+  function isLatest(answer) {
+    if (busy || queue.length) {
+      return false;
+    }
+    for (var i = history.length - 1; i >= 0; i--) {
+      if (history[i].answer === answer) {
+        return true;
+      }
+      if (history[i].from === "user") {
+        return false;
+      }
+    }
+    return false;
+  }
+
+  function postVote(answer) {
+    if (voting[answer.id]) {
+      voting[answer.id].again = true;
+      return;
+    }
+    var mine = generation;
+    var state = (voting[answer.id] = { again: false });
+    var sent = answer.vote;
+    fetch(feedbackEndpoint, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      credentials: "same-origin",
+      body: JSON.stringify({ session: session, answer_id: answer.id, response: answer.response, vote: sent })
+    })
+      .then(function (response) {
+        if (response.ok) {
+          return null;
+        }
+        return response
+          .json()
+          .catch(function () {
+            return {};
+          })
+          .then(function (data) {
+            return data && typeof data.message === "string" ? data.message : TEXT.voteFailed;
+          });
+      }, function () {
+        return TEXT.voteFailed;
+      })
+      .then(function (problem) {
+        delete voting[answer.id];
+        if (mine !== generation) {
+          return;
+        }
+        if (problem === null) {
+          answer.saved = sent;
+        } else if (!state.again) {
+          // Not stored: the buttons show the vote the server has, and the visitor is told.
+          answer.vote = answer.saved || null;
+          saveHistory();
+          render();
+          showError(problem, null);
+          announce(problem);
+          return;
+        }
+        if (state.again) {
+          postVote(answer);
+        }
+      });
+  }
+
   function render() {
     log.textContent = "";
     var lastQuestion = null;
     history.forEach(function (entry, index) {
       var item = messageNode(entry);
+      if (entry.from === "bot" && entry.answer) {
+        item.appendChild(voteGroup(entry.answer));
+      }
       // Only the latest bot message offers its buttons: older ones are history.
       var latest = index === history.length - 1;
       if (latest && entry.from === "bot" && entry.buttons && entry.buttons.length) {
@@ -552,7 +715,11 @@
         return;
       }
       var buttons = Array.isArray(reply.buttons) ? reply.buttons : [];
-      history.splice(at, 0, { from: "bot", text: reply.text, buttons: buttons });
+      var entry = { from: "bot", text: reply.text, buttons: buttons };
+      if (reply.answer === true && typeof reply.response === "string" && reply.text) {
+        entry.answer = { id: newAnswerId(), response: reply.response, vote: null };
+      }
+      history.splice(at, 0, entry);
       at += 1;
       if (reply.text) {
         announce(title + ": " + reply.text);
@@ -695,6 +862,9 @@
     var lines = [title + " – " + TEXT.savedTitle, TEXT.savedOn + " " + date + " " + TEXT.at + " " + time, ""];
     history.forEach(function (entry, index) {
       lines.push((entry.from === "bot" ? title : TEXT.you) + ": " + entry.text);
+      if (entry.answer && entry.answer.vote) {
+        lines.push(TEXT.voteQuestion + " " + (entry.answer.vote === "up" ? TEXT.voteUp : TEXT.voteDown));
+      }
       var latest = index === history.length - 1;
       if (latest && entry.from === "bot" && entry.buttons && entry.buttons.length) {
         var titles = entry.buttons
