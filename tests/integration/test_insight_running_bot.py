@@ -2,8 +2,8 @@
 
 The bot runs as `make run` starts it (Rasa, actions, the mail worker and the local mail
 sink); visitors ask facts, write what it cannot understand, ask for a person, hand a
-question to staff, and complete or abandon the checklist. Their votes are written
-straight into answer_feedback, as the widget's endpoint would. `asf-bot insight report`
+question to staff, and complete or abandon the checklist. Four ask through the web app,
+as the widget does, and vote on the answer through its /api/feedback. `asf-bot insight report`
 then reads the SQLite tracker store and app database the bot wrote, and the report must
 give exactly the figures of those conversations, hold nothing personal a visitor typed
 and nothing below the small-count threshold, and pass axe-core in Chromium.
@@ -11,21 +11,18 @@ and nothing below the small-count threshold, and pass axe-core in Chromium.
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import time
-from datetime import datetime, timezone
+import urllib.request
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
-from sqlalchemy import create_engine
 
-from bot.domain.pseudonym import conversation_ref
 from bot.runtime.chat import send
 from bot.runtime.cli import parser
-from bot.runtime.settings import DEVELOPMENT_PSEUDONYM_KEY
-from bot.storage.tables import answer_feedback
 from tests.conftest import running_bot
 from tests.e2e.test_widget_in_browser import AXE, CHROMIUM, CHROMIUM_ARGS
 
@@ -51,6 +48,18 @@ def bot(trained_model, tmp_path_factory):
         yield supervisor.config
 
 
+def web_post(bot, path: str, session: str, **fields: str) -> dict:
+    """POST JSON to the running web app as the widget does; the JSON answer, if any."""
+    request = urllib.request.Request(
+        bot.web_url + path,
+        data=json.dumps({"session": session, **fields}).encode("utf-8"),
+        headers={"Content-Type": "application/json", "Origin": bot.web_url},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        body = response.read()
+    return json.loads(body) if body else {}
+
+
 def say(bot, sender: str, message: str) -> str:
     return "\n".join(r.get("text", "") for r in send(bot.rasa_url, sender, message))
 
@@ -73,8 +82,23 @@ def wait_until_sent(app_db: Path, timeout: float = 60) -> None:
 
 @pytest.fixture(scope="module")
 def report(bot, tmp_path_factory) -> str:
-    for sender in ("fact-1", "fact-2", "fact-3", "fact-4"):
-        assert "driver näringsverksamhet" in say(bot, sender, "Vad är ett ASF?")
+    # Four visitors ask in the widget and vote on the answer: three 👍, one 👎.
+    for n, vote in enumerate(("up", "up", "up", "down"), start=1):
+        session = f"insight-fact-visitor-{n}"
+        [answer] = [
+            r
+            for r in web_post(bot, "/api/chat", session, message="Vad är ett ASF?")["replies"]
+            if r["answer"]
+        ]
+        assert "driver näringsverksamhet" in answer["text"]
+        web_post(
+            bot,
+            "/api/feedback",
+            session,
+            answer_id=f"answer-{n}-of-the-test",
+            response=answer["response"],
+            vote=vote,
+        )
     # Three visitors write much the same the bot does not understand; one adds a number.
     for sender, text in (
         ("unclear-1", "asdkjh qwerty"),
@@ -102,22 +126,6 @@ def report(bot, tmp_path_factory) -> str:
     checklist(bot, "stopped-at-once", 0)
 
     app_db = bot.var_dir / "app.db"
-    engine = create_engine(f"sqlite:///{app_db}", future=True)
-    now = datetime.now(timezone.utc)
-    with engine.begin() as connection:
-        for n, (sender, vote) in enumerate(
-            [("fact-1", "up"), ("fact-2", "up"), ("fact-3", "up"), ("fact-4", "down")]
-        ):
-            connection.execute(
-                answer_feedback.insert().values(
-                    conversation_ref=conversation_ref(DEVELOPMENT_PSEUDONYM_KEY, sender),
-                    answer_id=f"answer-{n}",
-                    response="utter_what_is_asf",
-                    vote=vote,
-                    voted_at=now,
-                )
-            )
-    engine.dispose()
     wait_until_sent(app_db)
 
     out = tmp_path_factory.mktemp("report") / "report.html"
