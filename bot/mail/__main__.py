@@ -14,7 +14,7 @@ from bot.mail.worker import MailWorker, RetryPolicy, SmtpServer
 from bot.runtime.bootstrap import app_engine
 from bot.runtime.settings import PROJECT_ROOT, Settings
 from bot.services.digest import digest_scheduler
-from bot.storage.conversations import tracker_store_url
+from bot.storage.conversations import tracker_store_engine, tracker_store_url
 from bot.storage.outbox import OutboxRepository
 
 log = logging.getLogger("bot.mail")
@@ -33,14 +33,15 @@ async def serve(settings: Settings, server: SmtpServer, endpoints: Path) -> None
     # Sized as the action server's pool (DATABASE_POOL_SIZE, DATABASE_MAX_OVERFLOW): what
     # every process may open must fit in PostgreSQL's max_connections.
     engine = app_engine(settings)
-    sources = None
+    tracker = None
     scheduled = []
     if settings.insight_digest:
-        sources = SqlSources.from_urls(
+        # The digest reads conversations one query at a time: one connection is enough.
+        tracker = tracker_store_engine(
             settings.tracker_store_url or tracker_store_url(endpoints, PROJECT_ROOT),
-            settings.database_url,
-            settings.pseudonym_key,
+            connections=1,
         )
+        sources = SqlSources(tracker, engine, settings.pseudonym_key)
         scheduled.append(digest_scheduler(engine, sources, settings).enqueue_due)
     worker = MailWorker(
         OutboxRepository(engine), server, RetryPolicy.from_settings(settings), scheduled=scheduled
@@ -49,8 +50,8 @@ async def serve(settings: Settings, server: SmtpServer, endpoints: Path) -> None
     try:
         await worker.run(stop)
     finally:
-        if sources is not None:
-            sources.close()
+        if tracker is not None:
+            tracker.dispose()
         engine.dispose()
 
 

@@ -109,18 +109,25 @@ def tracker_store_endpoint(url: str) -> dict[str, Any]:
     return {key: value for key, value in keys.items() if value not in (None, {})}
 
 
-def tracker_store_engine(url: str, environ: Mapping[str, str] | None = None) -> Engine:
+def tracker_store_engine(
+    url: str, environ: Mapping[str, str] | None = None, connections: int | None = None
+) -> Engine:
     """Return an engine on the tracker store at `url` that sees the tables Rasa sees.
 
     On PostgreSQL the Rasa server puts its table in the schema POSTGRESQL_SCHEMA names,
-    when set: staff commands must look for conversations there too.
+    when set: staff commands must look for conversations there too. `connections` caps
+    the engine's connections to a server (SQLite files have no pool to cap).
     """
     environ = os.environ if environ is None else environ
     schema = environ.get(SCHEMA_VARIABLE, "").strip()
     connect_args: dict[str, str] = {}
-    if schema and make_url(url).get_backend_name() == "postgresql":
+    backend = make_url(url).get_backend_name()
+    if schema and backend == "postgresql":
         connect_args["options"] = f"-csearch_path={schema}"
-    return create_engine(url, future=True, connect_args=connect_args)
+    pool: dict[str, int] = {}
+    if connections is not None and backend != "sqlite":
+        pool = {"pool_size": connections, "max_overflow": 0}
+    return create_engine(url, future=True, connect_args=connect_args, **pool)
 
 
 class ConversationRepository:
