@@ -25,6 +25,24 @@ WEEKDAYS = {
 }
 
 
+MONTHS = (
+    "januari", "februari", "mars", "april", "maj", "juni",
+    "juli", "augusti", "september", "oktober", "november", "december",
+)  # fmt: skip
+
+
+def days_name(first: date, last: date) -> str:
+    """ "23–29 november 2026", "30 november–6 december 2026": days as staff read them."""
+    if (first.year, first.month) == (last.year, last.month):
+        start = f"{first.day}" if first != last else ""
+    elif first.year == last.year:
+        start = f"{first.day} {MONTHS[first.month - 1]}"
+    else:
+        start = f"{first.day} {MONTHS[first.month - 1]} {first.year}"
+    end = f"{last.day} {MONTHS[last.month - 1]} {last.year}"
+    return f"{start}–{end}" if start else end
+
+
 def parse_weekday(raw: str) -> int:
     """The weekday (Monday 0) named by `raw`; ValueError if it names none."""
     try:
@@ -69,8 +87,69 @@ class Week:
         return Week.containing(self.start.date() - timedelta(days=7), self.start.tzinfo)
 
     @property
+    def zone(self) -> tzinfo:
+        return self.start.tzinfo  # type: ignore[return-value]
+
+    @property
+    def first_day(self) -> date:
+        return self.start.date()
+
+    @property
     def last_day(self) -> date:
         return self.end.date() - timedelta(days=1)
+
+    @property
+    def name(self) -> str:
+        """ "vecka 48 (23–29 november 2026)"."""
+        return f"vecka {self.number} ({days_name(self.start.date(), self.last_day)})"
+
+    @property
+    def column(self) -> str:
+        """The week as a table's column head: "Vecka 48"."""
+        return f"Vecka {self.number}"
+
+
+@dataclass(frozen=True)
+class Span:
+    """Any period [start, end) a digest asked for by hand covers (`asf-bot insight digest`)."""
+
+    start: datetime
+    end: datetime
+    zone: tzinfo
+
+    def in_utc(self) -> tuple[datetime, datetime]:
+        return self.start.astimezone(timezone.utc), self.end.astimezone(timezone.utc)
+
+    def _local(self) -> tuple[datetime, datetime]:
+        return self.start.astimezone(self.zone), self.end.astimezone(self.zone)
+
+    @property
+    def key(self) -> str:
+        """The digest's outbox reference: the period's start and end, in Swedish time."""
+        start, end = self._local()
+        return f"digest-{start:%Y%m%dT%H%M}-{end:%Y%m%dT%H%M}"
+
+    @property
+    def first_day(self) -> date:
+        return self._local()[0].date()
+
+    @property
+    def last_day(self) -> date:
+        start, end = self._local()
+        last = end if end.time() != time(0) else end - timedelta(days=1)
+        return max(last.date(), start.date())
+
+    @property
+    def name(self) -> str:
+        return days_name(self.first_day, self.last_day)
+
+    @property
+    def column(self) -> str:
+        return self.name
+
+    def before(self) -> Span:
+        """The period of the same length just before this one."""
+        return Span(self.start - (self.end - self.start), self.start, self.zone)
 
 
 @dataclass(frozen=True)

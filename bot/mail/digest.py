@@ -14,26 +14,22 @@ from datetime import datetime, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
-from bot.domain.digest import Week
+from bot.domain.digest import Span, Week
 from bot.insight.cells import HIDDEN_TEXT, Cell
 from bot.insight.charts import Chart
 from bot.insight.figures import Figures
 from bot.insight.texts import InsightTexts
 from bot.mail.compose import _environment, _set_bodies, address_domain
 
-MONTHS = (
-    "januari", "februari", "mars", "april", "maj", "juni",
-    "juli", "augusti", "september", "oktober", "november", "december",
-)  # fmt: skip
 # How many topics and groups of not-understood messages the mail lists.
 TOP = 5
 
 
 @dataclass(frozen=True)
 class DigestMail:
-    """What one week's digest says, and where it goes."""
+    """What one digest says, and where it goes: a week's (or any period's, by hand)."""
 
-    week: Week
+    period: Week | Span
     this_week: Figures
     week_before: Figures
     charts: tuple[Chart, ...]
@@ -41,23 +37,6 @@ class DigestMail:
     mail_from: str
     mail_to: str
     created_at: datetime
-
-
-def week_name(week: Week) -> str:
-    """ "vecka 48 (23–29 november 2026)", the week as staff read it."""
-    first, last = week.start.date(), week.last_day
-    if first.month == last.month:
-        days = f"{first.day}–{last.day} {MONTHS[last.month - 1]} {last.year}"
-    elif first.year == last.year:
-        days = (
-            f"{first.day} {MONTHS[first.month - 1]}–{last.day} {MONTHS[last.month - 1]} {last.year}"
-        )
-    else:
-        days = (
-            f"{first.day} {MONTHS[first.month - 1]} {first.year}–"
-            f"{last.day} {MONTHS[last.month - 1]} {last.year}"
-        )
-    return f"vecka {week.number} ({days})"
 
 
 def comparison(this: Figures, before: Figures) -> list[tuple[str, str, str]]:
@@ -91,7 +70,7 @@ def _text(value: Cell | int) -> str:
 def digest_subject(mail: DigestMail) -> str:
     """One clean line: which week, and how many conversations."""
     conversations = mail.this_week.overview.conversations.text
-    return f"ASF-hjälpen {week_name(mail.week)}: {conversations} samtal"
+    return f"ASF-hjälpen {mail.period.name}: {conversations} samtal"
 
 
 def compose_digest(mail: DigestMail) -> EmailMessage:
@@ -105,12 +84,13 @@ def compose_digest(mail: DigestMail) -> EmailMessage:
         }
         for chart in mail.charts
     ]
-    first, end = mail.week.start.date(), mail.week.end.date()
+    period, before_period = mail.period, mail.period.before()
     context = {
-        "week": week_name(mail.week),
-        "week_before": week_name(mail.week.before()),
-        "number": mail.week.number,
-        "number_before": mail.week.before().number,
+        "week": period.name,
+        "week_before": before_period.name,
+        "column": period.column,
+        "column_before": before_period.column,
+        "by_hand": isinstance(period, Span),
         "rows": comparison(this, before),
         "topics": [
             (mail.texts.intent(topic.intent), topic.messages.text, topic.up.text, topic.down.text)
@@ -124,7 +104,8 @@ def compose_digest(mail: DigestMail) -> EmailMessage:
         "charts": charts,
         "hidden": HIDDEN_TEXT,
         "report_command": (
-            f"asf-bot insight report --since {first.isoformat()} --until {end.isoformat()} "
+            f"asf-bot insight report --since {period.first_day.isoformat()} "
+            f"--until {period.last_day.isoformat()} "
             "--out rapport.html"
         ),
     }
@@ -135,8 +116,8 @@ def compose_digest(mail: DigestMail) -> EmailMessage:
     message["To"] = mail.mail_to
     message["Date"] = format_datetime(mail.created_at.astimezone(timezone.utc))
     # One Message-ID per week: a copy written twice is still one mail to the relay.
-    message["Message-ID"] = f"<{mail.week.key}@{address_domain(mail.mail_from)}>"
-    message["X-ASF-Digest"] = mail.week.key
+    message["Message-ID"] = f"<{period.key}@{address_domain(mail.mail_from)}>"
+    message["X-ASF-Digest"] = period.key
     _set_bodies(message, environment, "digest_mail", context)
     html_part = message.get_payload()[1]
     for item in charts:

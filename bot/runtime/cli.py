@@ -335,6 +335,49 @@ def _insight_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _insight_digest(args: argparse.Namespace) -> int:
+    from datetime import datetime, timezone
+
+    from sqlalchemy.exc import IntegrityError
+
+    from bot.domain.digest import Span
+    from bot.insight.figures import STOCKHOLM
+    from bot.insight.report import PeriodError, parse_period
+    from bot.insight.sources import SqlSources
+    from bot.runtime.bootstrap import app_engine
+    from bot.runtime.settings import Settings
+    from bot.services.digest import digest_writer
+    from bot.storage.conversations import tracker_store_engine
+    from bot.storage.outbox import OutboxRepository
+
+    now = datetime.now(timezone.utc)
+    try:
+        start, end = parse_period(args.since, args.until, now)
+    except PeriodError as error:
+        print(f"Cannot make the digest: {error}", file=sys.stderr)
+        return 2
+    settings = Settings.from_env()
+    engine = app_engine(settings)
+    tracker = tracker_store_engine(_tracker_url(args, settings), connections=1)
+    try:
+        mail = digest_writer(SqlSources(tracker, engine, settings.pseudonym_key), settings)(
+            Span(start, end, STOCKHOLM), now
+        )
+        try:
+            OutboxRepository(engine).add(mail)
+        except IntegrityError:
+            print(f"The digest {mail.reference} is in the outbox already.", file=sys.stderr)
+            return 1
+    finally:
+        tracker.dispose()
+        engine.dispose()
+    print(
+        f"Put the digest {mail.reference} in the outbox, to INSIGHT_EMAIL or else "
+        "STAFF_EMAIL; the mail worker sends it (asf-bot run starts one)."
+    )
+    return 0
+
+
 def _mail_worker(args: argparse.Namespace) -> int:
     from bot.mail.__main__ import main
 
@@ -557,6 +600,27 @@ def parser() -> argparse.ArgumentParser:
         help="endpoints file naming Rasa's tracker store (default as for `asf-bot privacy`)",
     )
     report.set_defaults(handler=_insight_report)
+    digest = insight_commands.add_parser(
+        "digest",
+        help="put the staff digest of a period in the outbox now (the worker mails it)",
+        description="The weekly digest's mail, for any period and at once, beside the "
+        "period of the same length before it; to INSIGHT_EMAIL or STAFF_EMAIL.",
+    )
+    digest.add_argument(
+        "--since",
+        default="7d",
+        help="the period's start: 7d, 2w (back from --until) or a date such as 2026-11-01",
+    )
+    digest.add_argument(
+        "--until", default=None, help="the period's last day, included (default: up to now)"
+    )
+    digest.add_argument(
+        "--endpoints",
+        type=Path,
+        default=None,
+        help="endpoints file naming Rasa's tracker store (default as for `asf-bot privacy`)",
+    )
+    digest.set_defaults(handler=_insight_digest)
 
     worker = commands.add_parser(
         "mail-worker", help="send staff mail from the outbox (asf-bot run starts it)"

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from bot.domain.digest import DigestSchedule, Week
+from bot.domain.digest import DigestSchedule, Span, Week
 from bot.insight.charts import charts_for
 from bot.insight.figures import STOCKHOLM, Sources, figures_for
 from bot.insight.texts import load_texts
@@ -29,8 +29,9 @@ log = logging.getLogger(__name__)
 
 DIGEST_KIND = "digest"
 
-# Writes the digest of a week: the mail, its reference the week's key.
-DigestWriter = Callable[[Week, datetime], NewMail]
+# Writes the digest of a week (or of any period, by hand): the mail, its reference the
+# period's key.
+DigestWriter = Callable[[Week | Span, datetime], NewMail]
 
 
 class DigestScheduler:
@@ -68,14 +69,14 @@ class DigestScheduler:
 
 
 def digest_writer(sources: Sources, settings: Settings) -> DigestWriter:
-    """The writer of the real digest: the week's figures beside the week before's."""
+    """The writer of the real digest: the period's figures beside the period before's."""
 
-    def write(week: Week, now: datetime) -> NewMail:
-        this_week = figures_for(sources, *week.in_utc(), zone=week.start.tzinfo)
-        week_before = figures_for(sources, *week.before().in_utc(), zone=week.start.tzinfo)
+    def write(period: Week | Span, now: datetime) -> NewMail:
+        this_week = figures_for(sources, *period.in_utc(), zone=period.zone)
+        week_before = figures_for(sources, *period.before().in_utc(), zone=period.zone)
         message = compose_digest(
             DigestMail(
-                week=week,
+                period=period,
                 this_week=this_week,
                 week_before=week_before,
                 charts=charts_for(this_week),
@@ -86,7 +87,7 @@ def digest_writer(sources: Sources, settings: Settings) -> DigestWriter:
             )
         )
         return NewMail(
-            reference=week.key,
+            reference=period.key,
             kind=DIGEST_KIND,
             conversation_ref=None,
             message=message,

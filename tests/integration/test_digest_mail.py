@@ -25,6 +25,7 @@ from sqlalchemy import create_engine, select
 
 from bot.domain.digest import DigestSchedule
 from bot.insight.sources import SqlSources
+from bot.runtime.cli import parser
 from bot.runtime.settings import PROJECT_ROOT, Settings
 from bot.services.digest import DIGEST_KIND, digest_scheduler, digest_writer
 from bot.storage.migrate import upgrade
@@ -136,7 +137,7 @@ def test_the_digest_holds_last_weeks_figures_beside_the_week_before_and_its_char
         assert VISITOR_PHONE not in body and "blorf" not in body  # one visitor: hidden
         assert "Vad är ett ASF?" in body  # the topic, by its name
         assert "vecka 47" in body.lower()
-        assert "asf-bot insight report --since 2026-11-23 --until 2026-11-30" in body
+        assert "asf-bot insight report --since 2026-11-23 --until 2026-11-29" in body
     assert "- Samtal: 5 (0)" in text
     assert "< 3" in text  # the one conversation that fell back
     # Every chart is an inline PNG the HTML shows, with its text alternative.
@@ -209,3 +210,38 @@ def test_two_workers_send_one_digest_once_the_smtp_server_is_back(
                 os.killpg(worker.pid, signal.SIGKILL)
                 worker.wait()
         server.stop()
+
+
+def test_staff_can_ask_for_the_digest_of_any_period_at_once(
+    database_url, tracker_url, domain, capsys
+):
+    upgrade(database_url)
+    store_week(tracker_url, domain)
+    args = parser().parse_args(
+        ["insight", "digest", "--since", "2026-11-23", "--until", "2026-11-29"]
+    )
+    environment = {
+        "DATABASE_URL": database_url,
+        "TRACKER_STORE_URL": tracker_url,
+        "STAFF_EMAIL": STAFF,
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in environment.items():
+            patch.setenv(name, value)
+        assert args.handler(args) == 0
+        assert "digest-20261123T0000-20261130T0000" in capsys.readouterr().out
+        assert args.handler(args) == 1  # the same period twice: one mail
+        assert "in the outbox already" in capsys.readouterr().err
+    engine = create_engine(database_url, future=True)
+    try:
+        with engine.connect() as connection:
+            [row] = connection.execute(select(outbox).where(outbox.c.kind == DIGEST_KIND)).all()
+    finally:
+        engine.dispose()
+    mail = parsed(row.message)
+    assert (row.status, row.mail_to) == ("pending", STAFF)
+    assert mail["Subject"] == "ASF-hjälpen 23–29 november 2026: 5 samtal"
+    text = mail.get_body(("plain",)).get_content()
+    assert "I SIFFROR (23–29 november 2026, inom parentes 16–22 november 2026)" in text
+    assert "- Samtal: 5 (0)" in text
+    assert "Någon i personalen bad om det här mejlet" in text

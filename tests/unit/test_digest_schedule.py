@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.domain.digest import DigestSchedule, Week, parse_weekday
+from bot.domain.digest import DigestSchedule, Span, Week, parse_weekday
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 MONDAY_7 = DigestSchedule(weekday=0, hour=7, zone=STOCKHOLM)
@@ -70,3 +70,21 @@ def test_a_weekday_that_is_none_is_refused(raw):
 def test_an_hour_outside_the_day_is_refused():
     with pytest.raises(ValueError):
         DigestSchedule(weekday=0, hour=24, zone=STOCKHOLM)
+
+
+def test_a_period_asked_for_by_hand_is_named_by_its_days_and_compared_with_the_one_before():
+    span = Span(at("2026-11-25 17:06"), at("2026-12-02 17:06"), STOCKHOLM)
+    assert span.name == "25 november–2 december 2026"
+    assert span.key == "digest-20261125T1706-20261202T1706"
+    assert (span.first_day.isoformat(), span.last_day.isoformat()) == ("2026-11-25", "2026-12-02")
+    before = span.before()
+    assert (before.start, before.end) == (at("2026-11-18 17:06"), span.start)
+    # Whole days up to midnight end on the day before; one month and across the year.
+    november = Span(at("2026-11-01 00:00"), at("2026-12-01 00:00"), STOCKHOLM)
+    assert november.name == "1–30 november 2026"
+    assert Span(at("2026-12-28 00:00"), at("2027-01-04 00:00"), STOCKHOLM).name == (
+        "28 december 2026–3 januari 2027"
+    )
+    assert Week.containing(at("2026-11-30 12:00").date(), STOCKHOLM).name == (
+        "vecka 49 (30 november–6 december 2026)"
+    )
