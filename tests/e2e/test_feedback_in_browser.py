@@ -12,17 +12,15 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import expect
 from sqlalchemy import create_engine, select
 
 from bot.domain.pseudonym import conversation_ref
 from bot.runtime.launcher import Supervisor
 from bot.storage.tables import answer_feedback
 from tests.conftest import running_bot
+from tests.e2e import test_widget_in_browser as widget_tests
 from tests.e2e.test_widget_in_browser import (
-    ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     Visit,
     visit,
 )
@@ -42,15 +40,8 @@ def stack(trained_model, tmp_path_factory) -> Iterator[Supervisor]:
         yield supervisor
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium)")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+# Debian's Chromium, started once for the module as the widget's browser tests start it.
+browser = widget_tests.browser
 
 
 @pytest.fixture
