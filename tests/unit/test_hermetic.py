@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from bot.runtime.settings import PROJECT_ROOT, Settings, environment_names
-from tests.conftest import scrubbed
+from tests.conftest import SUITE_SETTINGS, scrubbed
 
 # What a developer's shell might hold: a real relay, production mode, a stale database.
 CALLERS_SHELL = {
@@ -24,8 +24,9 @@ CALLERS_SHELL = {
 
 
 def test_the_settings_see_none_of_the_callers_shell():
-    assert Settings.from_env() == Settings()
-    assert not scrubbed(dict(os.environ))
+    # Only what the suite itself sets (tests/conftest.py's SUITE_SETTINGS).
+    assert Settings.from_env() == Settings.from_env(SUITE_SETTINGS)
+    assert scrubbed(dict(os.environ)) == sorted(SUITE_SETTINGS)
     assert os.environ["RASA_TELEMETRY_ENABLED"] == "false"
 
 
