@@ -335,6 +335,24 @@ def _insight_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _period_options(command: argparse.ArgumentParser) -> None:
+    """--since, --until and --endpoints of the insight commands."""
+    command.add_argument(
+        "--since",
+        default="7d",
+        help="the period's start: 7d, 2w (back from --until) or a date such as 2026-11-01",
+    )
+    command.add_argument(
+        "--until", default=None, help="the period's last day, included (default: up to now)"
+    )
+    command.add_argument(
+        "--endpoints",
+        type=Path,
+        default=None,
+        help="endpoints file naming Rasa's tracker store (default as for `asf-bot privacy`)",
+    )
+
+
 def _insight_digest(args: argparse.Namespace) -> int:
     from datetime import datetime, timezone
 
@@ -584,21 +602,8 @@ def parser() -> argparse.ArgumentParser:
         description="Figures from Rasa's tracker store (redacted) and the app database "
         "(DATABASE_URL). Days are counted in Swedish time.",
     )
-    report.add_argument(
-        "--since",
-        default="7d",
-        help="the period's start: 7d, 2w (back from --until) or a date such as 2026-11-01",
-    )
-    report.add_argument(
-        "--until", default=None, help="the period's last day, included (default: up to now)"
-    )
+    _period_options(report)
     report.add_argument("--out", type=Path, default=Path("report.html"), help="report.html")
-    report.add_argument(
-        "--endpoints",
-        type=Path,
-        default=None,
-        help="endpoints file naming Rasa's tracker store (default as for `asf-bot privacy`)",
-    )
     report.set_defaults(handler=_insight_report)
     digest = insight_commands.add_parser(
         "digest",
@@ -606,20 +611,7 @@ def parser() -> argparse.ArgumentParser:
         description="The weekly digest's mail, for any period and at once, beside the "
         "period of the same length before it; to INSIGHT_EMAIL or STAFF_EMAIL.",
     )
-    digest.add_argument(
-        "--since",
-        default="7d",
-        help="the period's start: 7d, 2w (back from --until) or a date such as 2026-11-01",
-    )
-    digest.add_argument(
-        "--until", default=None, help="the period's last day, included (default: up to now)"
-    )
-    digest.add_argument(
-        "--endpoints",
-        type=Path,
-        default=None,
-        help="endpoints file naming Rasa's tracker store (default as for `asf-bot privacy`)",
-    )
+    _period_options(digest)
     digest.set_defaults(handler=_insight_digest)
 
     worker = commands.add_parser(
