@@ -41,6 +41,9 @@ class DigestScheduler:
         self._engine = engine
         self._schedule = schedule
         self._write = write
+        # The latest week whose digest this scheduler has seen in the outbox: the
+        # worker asks every few seconds, and the outbox need be read once a week.
+        self._seen: str | None = None
 
     def written(self, week: Week) -> bool:
         """Whether the week's digest is in the outbox (whatever has become of it)."""
@@ -53,7 +56,10 @@ class DigestScheduler:
     def enqueue_due(self, now: datetime) -> str | None:
         """Write the due week's digest if no worker has yet; return its key if this did."""
         week = self._schedule.due_week(now)
+        if week.key == self._seen:
+            return None
         if self.written(week):
+            self._seen = week.key
             return None
         mail = self._write(week, now)
         if mail.reference != week.key or mail.kind != DIGEST_KIND:
@@ -63,7 +69,9 @@ class DigestScheduler:
                 insert_mail(connection, mail)
         except IntegrityError:
             # Another worker wrote it between the check and now: theirs is the one.
+            self._seen = week.key
             return None
+        self._seen = week.key
         log.info("Weekly digest %s written to the outbox", week.key)
         return week.key
 

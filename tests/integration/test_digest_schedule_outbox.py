@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, event, select
 
 from bot.domain.digest import DigestSchedule, Week
 from bot.mail.worker import MailWorker, RetryPolicy, SmtpServer
@@ -120,5 +120,28 @@ async def test_the_worker_writes_the_due_digest_and_sends_it_once(database_url, 
         stop.set()
         await asyncio.gather(*running)
         assert [m.message["Subject"] for m in smtp.received] == ["Veckans siffror, vecka 48"]
+    finally:
+        engine.dispose()
+
+
+def test_once_a_weeks_digest_is_known_written_the_outbox_is_not_read_again(database_url):
+    upgrade(database_url)
+    engine = create_engine(database_url, future=True)
+    queries: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: queries.append(args[2]))
+    try:
+        scheduler = DigestScheduler(engine, MONDAY_7, plain_digest)
+        monday = datetime(2026, 11, 30, 7, 0, tzinfo=STOCKHOLM)
+        assert scheduler.enqueue_due(monday) == "digest-2026-W48"
+        queries.clear()
+        for minutes in range(1, 100):
+            assert scheduler.enqueue_due(monday + timedelta(minutes=minutes)) is None
+        assert queries == []
+        # Another scheduler (a second worker) reads the outbox once, and then no more.
+        other = DigestScheduler(engine, MONDAY_7, plain_digest)
+        assert other.enqueue_due(monday) is None
+        assert other.enqueue_due(monday) is None
+        assert len(queries) == 1
+        assert digests(engine) == ["digest-2026-W48"]
     finally:
         engine.dispose()
