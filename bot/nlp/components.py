@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -12,6 +13,9 @@ from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressi
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
+from rasa.utils.tensorflow.constants import RANKING_LENGTH
+from scipy.sparse import csr_matrix, vstack
+from sklearn.utils.extmath import softmax
 
 from bot.domain.language import is_english
 
@@ -79,3 +83,56 @@ class TunedLogisticRegressionClassifier(LogisticRegressionClassifier):
         super().__init__(config, name, model_storage, resource)
         # A trained model loaded later replaces clf with the stored one, C included.
         self.clf.C = float(self.config["C"])
+        # The weights, transposed and contiguous, for the classifier `clf` then held.
+        self._weights: tuple[Any, np.ndarray] | None = None
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Rasa's `process`, with the features and probabilities from the methods below."""
+        probabilities = self.predict_proba(self.features(messages))
+        intents = self.clf.classes_
+        for message, row in zip(messages, probabilities, strict=True):
+            ranking = sorted(
+                (
+                    {"name": name, "confidence": value}
+                    for name, value in zip(intents, row, strict=True)
+                ),
+                key=lambda entry: -entry["confidence"],
+            )
+            message.set("intent", ranking[0], add_to_output=True)
+            if self.config[RANKING_LENGTH] > 0:
+                ranking = ranking[: self.config[RANKING_LENGTH]]
+            message.set("intent_ranking", ranking, add_to_output=True)
+        return messages
+
+    def features(self, messages: list[Message]) -> csr_matrix:
+        """Rasa's `_create_X` for messages with sentence features from sparse featurizers only.
+
+        Rasa stacks an empty dense block beside every message's sparse features, which
+        costs scipy more than the classification itself; without dense features the
+        rows are the sparse features as they are. Anything else goes to Rasa's method.
+        """
+        rows = []
+        for message in messages:
+            sparse = message.get_sparse_features(attribute=TEXT)[1]
+            dense = message.get_dense_features(attribute=TEXT)[1]
+            if sparse is None or dense is not None:
+                return self._create_X(messages)
+            rows.append(csr_matrix(sparse.features))
+        return rows[0] if len(rows) == 1 else vstack(rows, format="csr")
+
+    def predict_proba(self, X: csr_matrix) -> np.ndarray:
+        """scikit-learn's `predict_proba` for the multinomial model, without its cost per call.
+
+        scikit-learn multiplies the message's features by `coef_.T`, a transposed view that
+        scipy copies into a contiguous array every time: about 3 ms a message for 37
+        intents and 24 000 features, an eighth of the Rasa server's time under load. Here
+        the transposed weights are made once per trained classifier; the sums are the
+        same (tests/unit/test_components.py compares them on the trained model).
+        """
+        clf = self.clf
+        if clf.multi_class == "ovr" or clf.solver == "liblinear" or clf.classes_.size <= 2:
+            return clf.predict_proba(X)
+        if self._weights is None or self._weights[0] is not clf.coef_:
+            self._weights = (clf.coef_, np.ascontiguousarray(clf.coef_.T))
+        scores = np.asarray(X @ self._weights[1]) + clf.intercept_
+        return softmax(scores, copy=False)
