@@ -1,7 +1,8 @@
 """`python -m bot.runtime.rasa_server run ...`: Rasa's CLI, with our patches installed.
 
 The launcher starts the Rasa server through this module so that the per-message costs
-that bot/nlp/speedups.py removes are gone, and so that the server works on at most
+that bot/nlp/speedups.py removes are gone, the action server is called over kept
+connections (bot/nlp/action_calls.py), and the server works on at most
 RASA_MAX_IN_FLIGHT messages at once, in arrival order (bot/nlp/admission.py); every
 argument goes to Rasa unchanged.
 """
@@ -10,13 +11,14 @@ from __future__ import annotations
 
 import sys
 
-from bot.nlp import admission, speedups
+from bot.nlp import action_calls, admission, speedups
 from bot.runtime.settings import Settings
 
 
 def main() -> None:
     """Install the speedups and the admission gate, then run Rasa's command line."""
     speedups.install()
+    action_calls.install()
     admission.install(Settings.from_env().rasa_max_in_flight)
     from rasa.__main__ import main as rasa_main
 
