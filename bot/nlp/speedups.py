@@ -31,6 +31,7 @@ what the bot answers.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterable
 from functools import cache, lru_cache
@@ -62,8 +63,52 @@ def action_response_validator() -> Validator:
     return cls(schema)
 
 
+@lru_cache(maxsize=1)
+def event_validators() -> tuple[Validator, dict[str, list[Validator]]] | None:
+    """The response schema without its check of each event against every event kind, and
+    each kind's own schemas by the event name they require; None if the schema's event
+    kinds cannot be told apart by name.
+
+    Rasa's schema requires every event to match exactly one of some twenty kinds
+    (`oneOf`), each fixing the event's name (`"event": {"const": ...}`); jsonschema tries
+    all of them for every event. An event can only match a kind of its own name, so
+    checking the kinds of that name alone decides the same.
+    """
+    schema = copy.deepcopy(RemoteAction.action_response_format_spec())
+    items = schema.get("properties", {}).get("events", {}).get("items", {})
+    kinds: dict[str, list[Validator]] = {}
+    cls = validator_for(schema)
+    for kind in items.pop("oneOf", None) or []:
+        name = kind.get("properties", {}).get("event", {}).get("const")
+        if not isinstance(name, str):
+            return None
+        kinds.setdefault(name, []).append(cls(kind))
+    if not kinds:
+        return None
+    return cls(schema), kinds
+
+
+def is_valid_action_result(result: dict[str, Any]) -> bool:
+    """True when the response certainly passes Rasa's schema, checked the fast way."""
+    validators = event_validators()
+    if validators is None or not validators[0].is_valid(result):
+        return False
+    kinds = validators[1]
+    for event in result.get("events") or []:
+        matching = [v for v in kinds.get(event["event"], ()) if v.is_valid(event)]
+        if len(matching) != 1:
+            return False
+    return True
+
+
 def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
-    """What Rasa's `_validate_action_result` does, without re-checking the schema."""
+    """What Rasa's `_validate_action_result` does, without re-checking the schema.
+
+    A response that passes the fast check (`is_valid_action_result`) is valid; any
+    other goes through the whole schema, which gives Rasa's own error.
+    """
+    if is_valid_action_result(result):
+        return True
     error = best_match(action_response_validator().iter_errors(result))
     if error is None:
         return True

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
@@ -57,3 +59,71 @@ def test_an_unknown_event_name_gives_the_callers_default_or_an_error():
     # The default given once is not remembered for the name.
     with pytest.raises(ValueError, match="Unknown event name"):
         Event.resolve_by_type("no_such_event")
+
+
+def every_kind_of_event() -> list[dict]:
+    from rasa.shared.core import events
+
+    made = [
+        events.UserUttered("hej", {"name": "greet", "confidence": 0.9}, [], message_id="1"),
+        events.BotUttered("Hej!", {"buttons": []}),
+        events.ActionExecuted("utter_greet", policy="RulePolicy", confidence=1.0),
+        events.SlotSet("language", "en"),
+        events.ActiveLoop("checklist_form"),
+        events.ActiveLoop(None),
+        events.FollowupAction("action_listen"),
+        events.Restarted(),
+        events.AllSlotsReset(),
+        events.ReminderScheduled("remind", events.datetime.now(), name="r"),
+        events.ReminderCancelled(name="r"),
+        events.ActionReverted(),
+        events.UserUtteranceReverted(),
+        events.StoryExported(),
+        events.ConversationPaused(),
+        events.ConversationResumed(),
+        events.AgentUttered("hej"),
+        events.LoopInterrupted(True),
+        events.ActionExecutionRejected("checklist_form"),
+        events.SessionStarted(),
+        events.EntitiesAdded([{"entity": "criterion", "value": "vinst"}]),
+        events.DefinePrevUserUtteredFeaturization(False),
+    ]
+    return [event.as_dict() for event in made]
+
+
+def test_every_kind_of_event_rasa_makes_passes_the_fast_check():
+    for event in every_kind_of_event():
+        assert speedups.is_valid_action_result({"events": [event], "responses": []}), event
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+@st.composite
+def altered_responses(draw) -> dict:
+    """An action server response whose events Rasa made and then lost or changed fields."""
+    events = []
+    for event in draw(st.lists(st.sampled_from(every_kind_of_event()), min_size=1, max_size=3)):
+        event = dict(event)
+        for key in draw(st.lists(st.sampled_from([*event, "event", "name", "value"]), max_size=3)):
+            if draw(st.booleans()):
+                event.pop(key, None)
+            else:
+                event[key] = draw(
+                    json_values | st.sampled_from(["slot", "user", "action", "bot", "active_loop"])
+                )
+        events.append(event)
+    return {"events": events, "responses": draw(st.lists(json_values, max_size=2))}
+
+
+@settings(max_examples=400, deadline=None)
+@given(altered_responses())
+def test_the_fast_check_decides_as_rasas_schema_does(response):
+    full = speedups.action_response_validator().is_valid(response)
+    assert speedups.is_valid_action_result(response) == full
