@@ -44,9 +44,16 @@ _URL = re.compile(
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
+def _without(text: str, *patterns: re.Pattern[str]) -> str:
+    """The text with e-mail addresses, then web addresses, then `patterns` blanked out
+    (an address's domain must not count as a web address of its own)."""
+    for pattern in (_EMAIL, _URL, *patterns):
+        text = pattern.sub(" ", text)
+    return text
+
+
 def _words(text: str) -> list[str]:
-    text = _PLACEHOLDER.sub(" ", _URL.sub(" ", _EMAIL.sub(" ", text)))
-    return _WORD.findall(text)
+    return _WORD.findall(_without(text, _PLACEHOLDER))
 
 
 def lix(text: str) -> float:
@@ -103,7 +110,7 @@ def facts(text: str) -> set[str]:
     for pattern in (_EMAIL, _URL, _PHONE, _PLACEHOLDER):
         for match in pattern.findall(text):
             found.add(match.rstrip("."))
-    rest = _PLACEHOLDER.sub(" ", _PHONE.sub(" ", _URL.sub(" ", _EMAIL.sub(" ", text))))
+    rest = _without(text, _PHONE, _PLACEHOLDER)
     for number in _NUMBER.findall(rest):
         found.add(re.sub(r"\D", "", number))
     for name in NAMES:

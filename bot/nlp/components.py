@@ -127,7 +127,7 @@ class TunedLogisticRegressionClassifier(LogisticRegressionClassifier):
         scipy copies into a contiguous array every time: about 3 ms a message for 37
         intents and 24 000 features, an eighth of the Rasa server's time under load. Here
         the transposed weights are made once per trained classifier; the sums are the
-        same (tests/unit/test_components.py compares them on the trained model).
+        same (tests/e2e/test_classifier_speedup.py compares them on the trained model).
         """
         clf = self.clf
         if clf.multi_class == "ovr" or clf.solver == "liblinear" or clf.classes_.size <= 2:
