@@ -24,7 +24,7 @@ MODEL := models/asf.tar.gz
 CORE_STORIES := tests/e2e
 NODE_MODULES := node_modules/.installed
 
-.PHONY: setup run cluster chat test lint validate pytest stories bench bench-scale clean chromium haproxy pango
+.PHONY: setup run cluster chat test lint validate pytest stories bench bench-scale bench-readability clean chromium haproxy pango
 
 setup: $(MODEL)
 
@@ -89,7 +89,7 @@ stories: setup
 
 test: setup lint validate pytest stories
 
-# The NLU figures (summary.md, features.md), then the scale bench (scale.md): about 1.5 h.
+# The NLU figures (summary.md, features.md, readability.md), then the scale bench (scale.md): about 1.5 h.
 bench: setup haproxy
 	$(BIN)/python -m bench.run
 
@@ -97,6 +97,11 @@ bench: setup haproxy
 # replicas, Rasa's starter bot and a 10-minute soak, about half an hour.
 bench-scale: setup haproxy
 	$(BIN)/python -m bench.scale
+
+# The readability report alone (bench/results/readability.md): LIX of every text in
+# Swedish, lättläst and English, in a second.
+bench-readability: $(VENV)/.installed
+	$(BIN)/python -m bench.readability
 
 clean:
 	rm -rf build models var .rasa results node_modules

@@ -5,7 +5,8 @@ channel to time the first answer and load it at 1 and 20 concurrent conversation
 scores both on the held-out set and in Rasa's cross-validation, and compares feature
 variants of our pipeline and fallback thresholds. Then the scale bench (`bench.scale`,
 bench/results/scale.md) loads one machine, the cluster and Rasa's starter bot with
-visitors' conversations and soaks the cluster. `--quick` is a smoke run.
+visitors' conversations and soaks the cluster. readability.md gives the LIX of every
+text in its three variants (`bench.readability`). `--quick` is a smoke run.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bench import commands, console, steps
+from bench import commands, console, readability, steps
 from bench.collect import Measured, collect, relative
 from bench.contention import Contention
 from bench.crossval import combine, run_fold
@@ -171,7 +172,7 @@ def run_bench(source: BenchSettings) -> BenchResults:
 
 
 def write_reports(results: BenchResults, folder: Path) -> list[Path]:
-    """Write summary.md and features.md."""
+    """Write summary.md, features.md and readability.md."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in (
@@ -181,6 +182,7 @@ def write_reports(results: BenchResults, folder: Path) -> list[Path]:
         path = folder / name
         path.write_text(text, encoding="utf-8")
         written.append(path)
+    written.append(readability.write_report(folder / "readability.md"))
     return written
 
 
