@@ -91,7 +91,8 @@ def _response(key: str) -> str:
 
 
 def _texts(text_sets: list[TextSet]) -> list[TextSet]:
-    return [t for t in text_sets if ".button." not in t.key]
+    """The response texts with a lättläst variant, without the button titles."""
+    return [t for t in text_sets if ".button." not in t.key and t.lattlast]
 
 
 def test_every_response_and_button_has_an_english_and_a_lattlast_text(text_sets):
@@ -150,12 +151,17 @@ def test_buttons_lead_to_the_same_place_in_every_variant():
 
 
 def test_every_lattlast_text_has_a_lix_of_at_most_30(text_sets):
-    too_hard = {t.key: round(lix(t.lattlast), 1) for t in text_sets if lix(t.lattlast) > MAX_LIX}
+    too_hard = {
+        t.key: round(lix(t.lattlast), 1)
+        for t in text_sets
+        if t.lattlast and lix(t.lattlast) > MAX_LIX
+    }
     assert too_hard == {}
 
 
 def test_lattlast_texts_score_on_average_at_least_15_below_the_swedish_ones(text_sets):
-    for sets in (text_sets, _texts(text_sets)):  # with and without the button titles
+    written = [t for t in text_sets if t.lattlast]
+    for sets in (written, _texts(written)):  # with and without the button titles
         swedish = sum(lix(t.sv) for t in sets) / len(sets)
         lattlast = sum(lix(t.lattlast) for t in sets) / len(sets)
         assert swedish - lattlast >= MIN_LIX_DROP, (swedish, lattlast)
