@@ -27,6 +27,8 @@ from bot.services.texts import TextSet
 
 DOMAIN_FILE = Path(__file__).resolve().parents[2] / "domain.yml"
 SOURCE = "domain.yml"
+# The buttons that choose a language or reading mode (/choose_english, ...).
+LANGUAGE_CHOICE_PREFIX = "/choose_"
 
 Case = tuple[tuple[str, Any], ...]
 
@@ -68,8 +70,22 @@ def _yaml_scalar(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def _titles(variation: Mapping[str, Any] | None) -> list[str]:
-    return [b.get("title", "") for b in (variation or {}).get("buttons") or []]
+def _buttons(variation: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
+    return list((variation or {}).get("buttons") or [])
+
+
+def _title(variation: Mapping[str, Any] | None, payload: str) -> str | None:
+    """The title of the button with this payload in a variation (None if it has none)."""
+    for button in _buttons(variation):
+        if button.get("payload") == payload:
+            return button.get("title")
+    return None
+
+
+def _is_language_choice(button: Mapping[str, Any]) -> bool:
+    # "In English", "På svenska", "Lättläst", "Vanlig svenska": each written in the
+    # language it chooses, the same in every variant, not translations of each other.
+    return str(button.get("payload", "")).startswith(LANGUAGE_CHOICE_PREFIX)
 
 
 def _response_text_sets(name: str, variations: Iterable[Mapping[str, Any]]) -> list[TextSet]:
@@ -101,15 +117,17 @@ def _response_text_sets(name: str, variations: Iterable[Mapping[str, Any]]) -> l
                 lattlast.get("text") if lattlast else None,
             )
         )
-        en_titles, lattlast_titles = _titles(en), _titles(lattlast)
-        for index, title in enumerate(_titles(sv)):
+        for index, button in enumerate(_buttons(sv)):
+            if _is_language_choice(button):
+                continue
+            payload = button.get("payload", "")
             sets.append(
                 TextSet(
                     SOURCE,
                     f"{key}.button.{index + 1}",
-                    title,
-                    en_titles[index] if index < len(en_titles) else None,
-                    lattlast_titles[index] if index < len(lattlast_titles) else None,
+                    button.get("title", ""),
+                    _title(en, payload),
+                    _title(lattlast, payload),
                 )
             )
     return sets
@@ -117,7 +135,9 @@ def _response_text_sets(name: str, variations: Iterable[Mapping[str, Any]]) -> l
 
 def domain_text_sets(path: Path = DOMAIN_FILE) -> list[TextSet]:
     """Return every text of the responses in `path`: one TextSet per response and case,
-    and one per button title ("utter_greet.button.1"), placeholders as written."""
+    and one per button title ("utter_greet.button.1", the same button found by its payload
+    in each variant; the buttons choosing a language are left out), placeholders as
+    written."""
     responses = yaml.safe_load(path.read_text(encoding="utf-8")).get("responses") or {}
     sets: list[TextSet] = []
     for name, variations in responses.items():
