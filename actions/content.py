@@ -33,6 +33,9 @@ class ActionLoadContact(Action):
             SlotSet("contact_organisation", contact.organisation),
             SlotSet("contact_phone", contact.phone),
             SlotSet("contact_email", contact.email),
+            # The English and lättläst contact variations in domain.yml are conditioned
+            # on this: a slot condition can test a value, not that a slot is filled.
+            SlotSet("contact_loaded", True),
         ]
 
 

@@ -45,6 +45,7 @@ async def test_the_contact_comes_from_the_content_file(content):
         SlotSet("contact_organisation", "Tillväxtverket"),
         SlotSet("contact_phone", "08-681 9223"),
         SlotSet("contact_email", "eva.carlsson@tillvaxtverket.se"),
+        SlotSet("contact_loaded", True),
     ]
 
 
