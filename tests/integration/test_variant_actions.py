@@ -131,7 +131,7 @@ async def test_an_english_checklist_question_has_english_buttons_with_the_same_p
 async def test_a_lattlast_checklist_question_is_the_lattlast_text(services):
     [message] = await said(ActionAskChecklistPurpose, services, tracker(Variant.LATTLAST))
     assert message["text"] == services.content.checklist(Variant.LATTLAST).questions["purpose"]
-    assert message["text"].startswith("Fråga 2 av 6:\nVill ni hjälpa människor att få ett jobb?")
+    assert message["text"].startswith("Fråga 2 av 6:\nÄr ert viktigaste mål att hjälpa människor\n")
     assert [b["title"] for b in message["buttons"]] == ["Ja", "Nej", "Vet inte"]
 
 
@@ -163,7 +163,7 @@ async def test_the_lattlast_result_is_the_lattlast_text(services):
     answers = {f"checklist_{c}": "ja" for c in CRITERIA} | {"checklist_purpose": "vet_inte"}
     [message] = await said(ActionChecklistResult, services, tracker(Variant.LATTLAST, answers))
     texts = services.content.checklist(Variant.LATTLAST)
-    assert message["text"].startswith("Så här blev det:\n• Vad ni säljer: ja")
+    assert message["text"].startswith("Så här blev det:\n• Säljer saker eller tjänster: ja")
     assert "• Målet är att hjälpa människor till jobb: oklart" in message["text"]
     assert texts.verdicts["nagot_oklart"] in message["text"]
 
