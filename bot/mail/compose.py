@@ -79,7 +79,7 @@ def address_domain(mail_from: str) -> str:
 # What the staff mail says (in Swedish, for staff) about a conversation not in plain Swedish.
 LANGUAGE_NOTES = {
     Variant.SV: "",
-    Variant.EN: ("Samtalet var på engelska. Frågan står på det språk som besökaren skrev den på."),
+    Variant.EN: ("Samtalet var på engelska. Frågan står som besökaren skrev den."),
     Variant.LATTLAST: ("Samtalet var på lättläst svenska: besökaren valde att få enkla svar."),
 }
 
@@ -101,6 +101,8 @@ def compose(
         "reply_to": ticket.reply_to,
         "withdrawn": False,
         "language_note": LANGUAGE_NOTES[Variant(variant)],
+        # The question and the turns are in the conversation's language (HTML lang).
+        "conversation_lang": "en" if variant == Variant.EN else "sv",
     }
     environment = _environment()
     message = EmailMessage()

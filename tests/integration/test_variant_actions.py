@@ -339,7 +339,11 @@ async def test_the_hand_over_runs_in_the_variant_and_staff_get_the_question_with
     assert question in body
     assert body.startswith("Ny fråga till handläggare från ASF-hjälpen")
     assert NOTE[variant_] in body
-    assert NOTE[variant_] in mail.get_body("html").get_content()
+    html = mail.get_body("html").get_content()
+    assert NOTE[variant_] in html
+    if variant_ is Variant.EN:
+        # The English question is marked as English for a screen reader.
+        assert '<blockquote lang="en"' in html
 
 
 def texts_reason(value: str):
