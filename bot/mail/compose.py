@@ -79,8 +79,8 @@ def address_domain(mail_from: str) -> str:
 # What the staff mail says (in Swedish, for staff) about a conversation not in plain Swedish.
 LANGUAGE_NOTES = {
     Variant.SV: "",
-    Variant.EN: ("Samtalet var på engelska. Frågan står som besökaren skrev den."),
-    Variant.LATTLAST: ("Samtalet var på lättläst svenska: besökaren valde att få enkla svar."),
+    Variant.EN: "Samtalet var på engelska. Frågan står som besökaren skrev den.",
+    Variant.LATTLAST: "Samtalet var på lättläst svenska: besökaren valde att få enkla svar.",
 }
 
 

@@ -218,3 +218,23 @@ def test_the_swedish_texts_ignore_the_variant_sections():
 
 def test_the_shipped_content_passes_its_own_check_in_every_variant():
     ContentRepository(CONTENT).check()
+
+
+def test_the_summary_page_is_written_in_the_variant_with_lattlast_lines_kept():
+    import datetime
+
+    from bot.services.summary import build_summary, render_summary_html
+
+    content = ContentRepository(CONTENT)
+    slots = {f"checklist_{c}": "ja" for c in CRITERIA}
+    day = datetime.date(2026, 12, 3)
+    english = render_summary_html(build_summary(slots, content, day, Variant.EN))
+    assert '<html lang="en">' in english
+    assert "<h1>Summary of the counselling</h1>" in english
+    assert content.checklist(Variant.EN).verdicts["alla_uppfyllda"] in english
+    lattlast = render_summary_html(build_summary(slots, content, day, Variant.LATTLAST))
+    assert '<html lang="sv">' in lattlast
+    # A lättläst text's line breaks show as breaks, its words escaped as usual.
+    assert "Dina svar stämmer med alla krav<br>\nför ett ASF." in lattlast
+    swedish = render_summary_html(build_summary(slots, content, day))
+    assert "<h1>Sammanfattning från rådgivning</h1>" in swedish
