@@ -100,7 +100,7 @@ def test_the_english_privacy_statement_is_followed_by_the_binding_swedish_one():
     swedish = content.privacy().statement
     english = content.privacy(Variant.EN).statement
     assert english.startswith("If you fill in your e-mail address")
-    assert english.endswith(f"\n\nThe Swedish text applies:\n{swedish}")
+    assert english.endswith(f"\nThe Swedish text applies:\n{swedish}")
     [text_set] = [t for t in SETS if t.key == "statement" and t.source == "content/privacy.yml"]
     assert text_set.en == english
 
@@ -238,3 +238,28 @@ def test_the_summary_page_is_written_in_the_variant_with_lattlast_lines_kept():
     assert "Dina svar stämmer med alla krav<br>\nför ett ASF." in lattlast
     swedish = render_summary_html(build_summary(slots, content, day))
     assert "<h1>Sammanfattning från rådgivning</h1>" in swedish
+
+
+def _variant_of_condition(response: dict) -> Variant:
+    slots = {c["name"]: c["value"] for c in response.get("condition") or ()}
+    if slots.get("language") == "en":
+        return Variant.EN
+    if slots.get("reading_mode") == "lattlast":
+        return Variant.LATTLAST
+    return Variant.SV
+
+
+def test_the_domain_says_the_statement_and_the_rephrase_as_the_content_files_do():
+    """utter_privacy and utter_rephrase repeat content texts: in every variation the domain
+    has, they are the content's text of that variant, with the same topic buttons."""
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    content = ContentRepository(CONTENT)
+    for response in domain["responses"]["utter_privacy"]:
+        variant_ = _variant_of_condition(response)
+        assert response["text"] == content.privacy(variant_).statement, variant_
+    for response in domain["responses"]["utter_rephrase"]:
+        texts = content.escalation(_variant_of_condition(response))
+        assert response["text"] == texts.rephrase
+        assert [(b["title"], b["payload"]) for b in response["buttons"]] == [
+            (texts.topics[t], f"/{t}") for t in texts.main_topics
+        ]
