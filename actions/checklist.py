@@ -11,7 +11,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.services import UsesServices
+from actions.services import UsesServices, variant
 from bot.domain.checklist import CRITERIA, Answer, change_payload
 
 SLOTS = {criterion: f"checklist_{criterion}" for criterion in CRITERIA}
@@ -50,7 +50,8 @@ class ValidateChecklistForm(FormValidationAction):
 
 
 class _AskChecklistQuestion(UsesServices, Action, ABC):
-    """Ask one criterion's question with Ja / Nej / Vet inte buttons (called by the form)."""
+    """Ask one criterion's question with Ja / Nej / Vet inte buttons (called by the form),
+    in the conversation's variant."""
 
     @property
     @abstractmethod
@@ -63,7 +64,7 @@ class _AskChecklistQuestion(UsesServices, Action, ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        texts = self.services.content.checklist()
+        texts = self.services.content.checklist(variant(tracker))
         buttons = [
             {"title": texts.answers[answer.value], "payload": payload}
             for answer, payload in ANSWER_PAYLOADS.items()
@@ -107,7 +108,7 @@ class ActionExplainChecklistQuestion(UsesServices, Action):
     ) -> list[dict[str, Any]]:
         criterion = CRITERION_OF_SLOT.get(tracker.get_slot("requested_slot"))
         if criterion:
-            texts = self.services.content.checklist()
+            texts = self.services.content.checklist(variant(tracker))
             dispatcher.utter_message(text=texts.explanations[criterion])
         return []
 
@@ -124,7 +125,7 @@ class ActionChecklistResult(UsesServices, Action):
         services = self.services
         values = {c: tracker.get_slot(slot) for c, slot in SLOTS.items()}
         result = await asyncio.to_thread(services.checklists.complete, values, tracker.sender_id)
-        dispatcher.utter_message(text=services.content.checklist().result(result))
+        dispatcher.utter_message(text=services.content.checklist(variant(tracker)).result(result))
         return []
 
 
@@ -149,7 +150,7 @@ class ActionChangeAnswer(UsesServices, Action):
         criterion = next(tracker.get_latest_entity_values("criterion"), None)
         if criterion in SLOTS:
             return [SlotSet(SLOTS[criterion], None)]
-        texts = self.services.content.checklist()
+        texts = self.services.content.checklist(variant(tracker))
         buttons = [
             {"title": texts.button_titles[c], "payload": change_payload(c)} for c in CRITERIA
         ]

@@ -8,6 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.services import variant
 from bot.runtime.bootstrap import bootstrap
 from bot.services.content import ContentRepository
 
@@ -40,7 +41,7 @@ class ActionLoadContact(Action):
 
 
 class ActionLoadCalls(Action):
-    """Fill the call slots from content/calls.yml."""
+    """Fill the call slots from content/calls.yml, told in the conversation's variant."""
 
     def __init__(self, content: ContentRepository | None = None) -> None:
         self._content = content
@@ -54,7 +55,7 @@ class ActionLoadCalls(Action):
         tracker: Tracker,
         domain: dict[str, Any],
     ) -> list[dict[str, Any]]:
-        calls = (self._content or bootstrap().content).calls()
+        calls = (self._content or bootstrap().content).calls(variant(tracker))
         return [
             SlotSet("calls_open", bool(calls.open)),
             SlotSet("calls_text", calls.summary()),

@@ -20,7 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.privacy import RECORD, SUMMARY_REQUESTED, StartEmailForm, cleared_email_slots
-from actions.services import UsesServices
+from actions.services import UsesServices, variant
 from bot.domain.consent import FORGET_CONVERSATION_SLOT, Purpose
 
 START_ACTION = "action_start_summary"
@@ -53,7 +53,7 @@ class ActionSendSummary(UsesServices, Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         content = self.services.content
-        texts = content.privacy()
+        texts = content.privacy(variant(tracker))
         record = tracker.get_slot(RECORD)
         done = [SlotSet(RECORD, None), SlotSet(SUMMARY_REQUESTED, None)]
         if record is None:
@@ -62,7 +62,11 @@ class ActionSendSummary(UsesServices, Action):
             return done
         try:
             reference = await asyncio.to_thread(
-                self.services.summary_mail.send, tracker.sender_id, int(record), tracker.slots
+                self.services.summary_mail.send,
+                tracker.sender_id,
+                int(record),
+                tracker.slots,
+                variant(tracker),
             )
         except Exception as error:
             # Whatever failed (the database, the PDF), the founder is told at once and the
@@ -90,7 +94,7 @@ class ActionEndSession(UsesServices, Action):
     ) -> list[dict[str, Any]]:
         deletion = await asyncio.to_thread(self.services.privacy.forget, tracker.sender_id)
         content = self.services.content
-        text = content.privacy().after_session_end(
+        text = content.privacy(variant(tracker)).after_session_end(
             deletion.pending_questions,
             deletion.tickets,
             deletion.summaries,

@@ -21,7 +21,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.privacy import RECORD, StartEmailForm, cleared_email_slots, yes_no_buttons
-from actions.services import UsesServices
+from actions.services import UsesServices, variant
 from bot.domain.consent import Purpose
 from bot.domain.escalation import closest_topics, conversation_turns, offer_reason, question_problem
 from bot.domain.ticket import TicketError
@@ -48,7 +48,7 @@ class ActionRephraseWithTopics(UsesServices, Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        texts = self.services.content.escalation()
+        texts = self.services.content.escalation(variant(tracker))
         ranking = tracker.latest_message.get("intent_ranking") or []
         topics = closest_topics(ranking, texts.topics, texts.main_topics)
         buttons = [{"title": texts.topics[topic], "payload": f"/{topic}"} for topic in topics]
@@ -66,7 +66,7 @@ class ActionOfferEscalation(UsesServices, Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         content = self.services.content
-        texts = content.escalation()
+        texts = content.escalation(variant(tracker))
         reason = offer_reason(tracker.latest_message.get("intent", {}).get("name"))
         dispatcher.utter_message(
             text=texts.offer(reason, content.contact()), buttons=yes_no_buttons(texts.answers)
@@ -110,7 +110,8 @@ class ActionAskEscalationQuestion(UsesServices, Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        dispatcher.utter_message(text=self.services.content.escalation().ask_question)
+        texts = self.services.content.escalation(variant(tracker))
+        dispatcher.utter_message(text=texts.ask_question)
         return []
 
 
@@ -140,7 +141,8 @@ async def _keep_question(
     """Keep the question as written and return it; None (its problem said) if unusable."""
     problem = question_problem(text)
     if problem is not None:
-        dispatcher.utter_message(text=services.content.escalation().problem(problem))
+        texts = services.content.escalation(variant(tracker))
+        dispatcher.utter_message(text=texts.problem(problem))
         return None
     try:
         await asyncio.to_thread(services.escalation.accept_question, tracker.sender_id, text)
@@ -181,7 +183,7 @@ class ActionCreateTicket(UsesServices, Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         content = self.services.content
-        texts, contact = content.escalation(), content.contact()
+        texts, contact = content.escalation(variant(tracker)), content.contact()
         record = tracker.get_slot(RECORD)
         try:
             ticket = await asyncio.to_thread(
@@ -190,6 +192,7 @@ class ActionCreateTicket(UsesServices, Action):
                 conversation_turns(tracker.events, (START_ACTION, TAKE_TYPED_ACTION)),
                 tracker.sender_id,
                 None if record is None else int(record),
+                variant(tracker),
             )
         except (SQLAlchemyError, TicketError) as error:
             # Logged without the question, the address or the database's parameters; the
@@ -214,5 +217,6 @@ class ActionCancelEscalation(UsesServices, Action):
     ) -> list[dict[str, Any]]:
         await _discard_question(self.services, tracker.sender_id)
         content = self.services.content
-        dispatcher.utter_message(text=content.escalation().cancel(content.contact()))
+        texts = content.escalation(variant(tracker))
+        dispatcher.utter_message(text=texts.cancel(content.contact()))
         return _forget_flow()

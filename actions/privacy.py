@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.services import UsesServices
+from actions.services import UsesServices, variant
 from bot.domain.consent import (
     FORGET_CONVERSATION_SLOT,
     FormOutcome,
@@ -113,7 +113,7 @@ class ActionAskEmailConsent(UsesServices, Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        texts = self.services.content.privacy()
+        texts = self.services.content.privacy(variant(tracker))
         dispatcher.utter_message(
             text=texts.consent_request(_purpose(tracker)), buttons=yes_no_buttons(texts.answers)
         )
@@ -129,7 +129,8 @@ class ActionAskEmailAddress(UsesServices, Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        dispatcher.utter_message(text=self.services.content.privacy().ask_address)
+        texts = self.services.content.privacy(variant(tracker))
+        dispatcher.utter_message(text=texts.ask_address)
         return []
 
 
@@ -163,7 +164,7 @@ class ValidateEmailForm(UsesServices, FormValidationAction):
         try:
             return {ADDRESS: reply_address(str(value or ""))}
         except InvalidAddress as error:
-            texts = self.services.content.privacy()
+            texts = self.services.content.privacy(variant(tracker))
             dispatcher.utter_message(text=texts.problem(error.problem))
             return {ADDRESS: None, ATTEMPTS: float(_attempts(tracker) + 1)}
 
@@ -178,7 +179,7 @@ class ActionSaveEmailAddress(UsesServices, Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         content = self.services.content
-        texts = content.privacy()
+        texts = content.privacy(variant(tracker))
         address = tracker.get_slot(ADDRESS)
         outcome = form_outcome(tracker.get_slot(CONSENT), address, _attempts(tracker))
         if outcome is not FormOutcome.KEEP:
@@ -215,7 +216,7 @@ class ActionShowMyData(UsesServices, Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         kept = await asyncio.to_thread(self.services.privacy.kept_for, tracker.sender_id)
-        texts = self.services.content.privacy()
+        texts = self.services.content.privacy(variant(tracker))
         dispatcher.utter_message(
             text=texts.stored(kept.records, kept.tickets, kept.question, kept.summaries)
         )
@@ -232,7 +233,7 @@ class ActionConfirmDeletion(UsesServices, Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         kept = await asyncio.to_thread(self.services.privacy.kept_for, tracker.sender_id)
-        texts = self.services.content.privacy()
+        texts = self.services.content.privacy(variant(tracker))
         dispatcher.utter_message(
             text=texts.deletion_question(kept.records, kept.tickets, kept.question, kept.summaries),
             buttons=yes_no_buttons(texts.delete_answers),
@@ -252,7 +253,7 @@ class ActionDeleteMyData(UsesServices, Action):
     ) -> list[dict[str, Any]]:
         deletion = await asyncio.to_thread(self.services.privacy.forget, tracker.sender_id)
         content = self.services.content
-        text = content.privacy().after_deletion(
+        text = content.privacy(variant(tracker)).after_deletion(
             deletion.records,
             deletion.pending_questions,
             deletion.tickets,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from email import message_from_bytes
@@ -16,10 +17,12 @@ from pathlib import Path
 from typing import Protocol
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 
 from bot.domain.redaction import EMAIL_PLACEHOLDER
 from bot.domain.summary_mail import summary_filename, summary_message_id
 from bot.domain.ticket import Ticket, address_forms, address_pattern, message_id, subject_excerpt
+from bot.domain.variants import Variant
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -32,14 +35,21 @@ except Exception:  # a machine without time zone data: UTC, labelled as such
     STAFF_TIMEZONE = timezone.utc
 
 
+def lines(text: object) -> Markup:
+    """Return a text escaped, its line breaks as <br> (lättläst texts break at phrases)."""
+    return Markup("<br>\n").join(escape(line) for line in str(text).split("\n"))
+
+
 def _environment() -> Environment:
     # Autoescape the HTML body: the visitor's text must never become markup.
-    return Environment(
+    environment = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
     )
+    environment.filters["lines"] = lines
+    return environment
 
 
 def _set_bodies(
@@ -66,8 +76,22 @@ def address_domain(mail_from: str) -> str:
     return address.rpartition("@")[2] or "localhost"
 
 
-def compose(ticket: Ticket, mail_from: str, staff_email: str) -> EmailMessage:
-    """Return the mail that tells staff about the ticket (plain text and HTML, UTF-8)."""
+# What the staff mail says (in Swedish, for staff) about a conversation not in plain Swedish.
+LANGUAGE_NOTES = {
+    Variant.SV: "",
+    Variant.EN: "Samtalet var på engelska. Frågan står som besökaren skrev den.",
+    Variant.LATTLAST: "Samtalet var på lättläst svenska: besökaren valde att få enkla svar.",
+}
+
+
+def compose(
+    ticket: Ticket, mail_from: str, staff_email: str, variant: Variant = Variant.SV
+) -> EmailMessage:
+    """Return the mail that tells staff about the ticket (plain text and HTML, UTF-8).
+
+    A conversation in English or in lättläst gets a note saying so, in Swedish; the
+    question is always as the visitor wrote it.
+    """
     local_time = ticket.created_at.astimezone(STAFF_TIMEZONE)
     context = {
         "reference": ticket.reference,
@@ -76,6 +100,9 @@ def compose(ticket: Ticket, mail_from: str, staff_email: str) -> EmailMessage:
         "turns": ticket.turns,
         "reply_to": ticket.reply_to,
         "withdrawn": False,
+        "language_note": LANGUAGE_NOTES[Variant(variant)],
+        # The question and the turns are in the conversation's language (HTML lang).
+        "conversation_lang": "en" if variant == Variant.EN else "sv",
     }
     environment = _environment()
     message = EmailMessage()
@@ -119,17 +146,30 @@ class SummaryMail:
     # When the address given for it is deleted at the latest.
     retain_until: date
     contact: Contact
+    # The mail's texts in the conversation's variant (content/counselling.yml `mail`), with
+    # placeholders; and the language they are in, for the HTML's lang attribute.
+    texts: Mapping[str, str]
+    language: str = "sv"
 
 
 def compose_summary(mail: SummaryMail) -> EmailMessage:
     """Return the founder's mail with the summary's PDF attached (text and HTML, UTF-8)."""
     filename = summary_filename(mail.day)
-    context = {
+    values = {
         "date": f"{mail.day:%Y-%m-%d}",
         "filename": filename,
-        "disclaimer": mail.disclaimer,
         "retain_until": f"{mail.retain_until:%Y-%m-%d}",
+        "name": mail.contact.name,
+        "organisation": mail.contact.organisation,
+        "phone": mail.contact.phone,
+        "email": mail.contact.email,
+    }
+    context = {
+        **values,
+        "disclaimer": mail.disclaimer,
         "contact": mail.contact,
+        "language": mail.language,
+        "texts": {key: text.format(**values) for key, text in mail.texts.items()},
     }
     environment = _environment()
     message = EmailMessage()

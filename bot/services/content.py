@@ -3,12 +3,20 @@ what the bot says when it hands a question to staff, and the counselling summary
 
 The files are plain YAML under the content folder and are read again whenever they
 change on disk, so an edit shows in the very next answer.
+
+Every text is written three times: in Swedish at its own key, and in English and in
+lättläst (easy-to-read) Swedish under the file's `en:` and `lattlast:` sections, which
+repeat the Swedish keys (a call's text has its `en:` and `lattlast:` beside it). Values
+that are not text (the statement's version, the main topics, a call's name and link)
+are written once and shared. A variant lacking a text is an error that names it: the
+loader never shows Swedish in its place.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, fields
+from dataclasses import field as default
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -20,12 +28,35 @@ from bot.domain.email_address import Problem
 from bot.domain.escalation import MAX_QUESTION_LENGTH, OfferReason, PendingQuestion, QuestionProblem
 from bot.domain.summary_mail import MailDeletion, StoredSummaryMail
 from bot.domain.ticket import StoredTicket, Withdrawal
+from bot.domain.variants import Variant
+from bot.services.texts import TextSet
 
 T = TypeVar("T")
 
 
 class ContentError(ValueError):
     """A content file is missing, malformed or lacks a required field."""
+
+
+# The sections that hold a file's English and lättläst texts.
+VARIANT_SECTIONS = tuple(v.value for v in Variant if v is not Variant.SV)
+# Written in the English privacy statement where the binding Swedish statement goes.
+SWEDISH_STATEMENT = "{swedish}"
+
+
+def _variant_data(
+    data: Any, source: str, variant: Variant, shared: tuple[str, ...] = ()
+) -> tuple[dict[str, Any], str]:
+    """Return the texts of one variant of a parsed file (its shared values added) and the
+    name to report errors by, e.g. "checklist.yml [en]"."""
+    if not isinstance(data, dict):
+        raise ContentError(f"{source}: expected a mapping")
+    if variant is Variant.SV:
+        return {k: v for k, v in data.items() if k not in VARIANT_SECTIONS}, source
+    section = data.get(variant.value)
+    if not isinstance(section, dict):
+        raise ContentError(f"{source}: '{variant.value}' is missing (the {variant.value} texts)")
+    return {k: data[k] for k in shared if k in data} | section, f"{source} [{variant.value}]"
 
 
 @dataclass(frozen=True)
@@ -136,6 +167,8 @@ class PrivacyTexts:
     session_ended: str
     session_ended_statistics: str
     session_ended_votes: str
+    # How each purpose (bot.domain.consent.Purpose, by name) is told to the visitor.
+    purposes: dict[str, str] = default(default_factory=dict)
 
     def consent_request(self, purpose: Purpose | None = None) -> str:
         """Return the statement followed by the consent question, which names the purpose."""
@@ -180,7 +213,7 @@ class PrivacyTexts:
         items = [
             self.stored_item.format(
                 address=r.address,
-                purpose=r.purpose.value,
+                purpose=self.purposes.get(r.purpose.name.lower(), r.purpose.value),
                 consented_at=f"{r.consented_at:%Y-%m-%d}",
                 version=r.policy_version,
                 retain_until=f"{r.retain_until:%Y-%m-%d}",
@@ -272,20 +305,38 @@ class PrivacyTexts:
 PRIVACY_TEXTS = tuple(
     name
     for name in PrivacyTexts.__dataclass_fields__
-    if name not in ("answers", "delete_answers", "problems")
+    if name not in ("answers", "delete_answers", "problems", "purposes")
 )
+PURPOSE_KEYS = tuple(p.name.lower() for p in Purpose)
 
 
-def parse_privacy(data: Any, source: str = "privacy.yml") -> PrivacyTexts:
-    """Return the privacy texts of a parsed privacy file."""
-    if not isinstance(data, dict):
-        raise ContentError(f"{source}: expected a mapping")
+def parse_privacy(
+    data: Any, source: str = "privacy.yml", variant: Variant = Variant.SV
+) -> PrivacyTexts:
+    """Return the privacy texts of a parsed privacy file, in `variant`.
+
+    The English statement is followed by the binding Swedish one: it must hold
+    {swedish}, which is replaced by the Swedish statement word for word.
+    """
+    swedish, _ = _variant_data(data, source, Variant.SV)
+    data, source = _variant_data(data, source, variant, shared=("version",))
     texts = {name: str(_require(data, name, source)).strip() for name in PRIVACY_TEXTS}
+    if variant is Variant.EN:
+        if SWEDISH_STATEMENT not in texts["statement"]:
+            raise ContentError(f"{source}: 'statement' must end with {SWEDISH_STATEMENT}")
+        original = str(_require(swedish, "statement", source)).strip()
+        texts["statement"] = texts["statement"].replace(SWEDISH_STATEMENT, original)
+    if variant is Variant.SV and "purposes" not in data:
+        # The stored purpose is itself Swedish.
+        purposes = {p.name.lower(): p.value for p in Purpose}
+    else:
+        purposes = _texts(data, "purposes", PURPOSE_KEYS, source)
     return PrivacyTexts(
         **texts,
         answers=_texts(data, "answers", ("ja", "nej"), source),
         delete_answers=_texts(data, "delete_answers", ("ja", "nej"), source),
         problems=_texts(data, "problems", tuple(p.value for p in Problem), source),
+        purposes=purposes,
     )
 
 
@@ -370,10 +421,15 @@ def _checked(text: str, field: str, source: str) -> str:
     return text
 
 
-def parse_escalation(data: Any, source: str = "escalation.yml") -> EscalationTexts:
-    """Return the escalation texts of a parsed escalation file."""
-    if not isinstance(data, dict):
-        raise ContentError(f"{source}: expected a mapping")
+def parse_escalation(
+    data: Any, source: str = "escalation.yml", variant: Variant = Variant.SV
+) -> EscalationTexts:
+    """Return the escalation texts of a parsed escalation file, in `variant`."""
+    swedish, _ = _variant_data(data, source, Variant.SV)
+    data, source = _variant_data(data, source, variant, shared=("main_topics",))
+    if swedish.get("answer_time") and not data.get("answer_time"):
+        # Said in Swedish, the answering time must be said in every variant.
+        raise ContentError(f"{source}: 'answer_time' is missing")
     texts = {name: str(_require(data, name, source)).strip() for name in _ESCALATION_TEXTS}
     topics = data.get("topics")
     if not isinstance(topics, dict) or not topics:
@@ -409,10 +465,11 @@ def _texts(data: dict[str, Any], key: str, keys: tuple[str, ...], source: str) -
     return {k: str(section[k]).strip() for k in keys}
 
 
-def parse_checklist(data: Any, source: str = "checklist.yml") -> ChecklistTexts:
-    """Return the checklist texts of a parsed checklist file."""
-    if not isinstance(data, dict):
-        raise ContentError(f"{source}: expected a mapping")
+def parse_checklist(
+    data: Any, source: str = "checklist.yml", variant: Variant = Variant.SV
+) -> ChecklistTexts:
+    """Return the checklist texts of a parsed checklist file, in `variant`."""
+    data, source = _variant_data(data, source, variant)
     return ChecklistTexts(
         questions=_texts(data, "questions", CRITERIA, source),
         answers=_texts(data, "answers", tuple(a.value for a in Answer), source),
@@ -451,18 +508,47 @@ class CounsellingTexts:
     source_heading: str
     source_title: str
     source_publisher: str
+    # The mail the summary is attached to. {date}, {filename}, {retain_until} and the
+    # contact's {name}, {organisation}, {phone}, {email}.
+    mail: dict[str, str] = default(default_factory=dict)
+    # The language the summary is written in, for its lang attribute: "sv" or "en".
+    language: str = "sv"
 
 
-def parse_counselling(data: Any, source: str = "counselling.yml") -> CounsellingTexts:
-    """Return the summary texts of a parsed counselling file."""
-    if not isinstance(data, dict):
-        raise ContentError(f"{source}: expected a mapping")
-    names = [name for name in CounsellingTexts.__dataclass_fields__ if name != "legal_forms"]
+# The parts of the summary's mail, in the order the mail shows them.
+MAIL_TEXTS = ("subject", "heading", "greeting", "intro", "about", "why", "questions")
+_MAIL_PLACEHOLDERS = {
+    "date": "2026-12-03",
+    "filename": "sammanfattning-2026-12-03.pdf",
+    "retain_until": "2027-01-02",
+    **{k: v for k, v in _ESCALATION_PLACEHOLDERS.items() if k != "reference"},
+}
+
+
+def parse_counselling(
+    data: Any, source: str = "counselling.yml", variant: Variant = Variant.SV
+) -> CounsellingTexts:
+    """Return the summary texts of a parsed counselling file, in `variant`."""
+    data, source = _variant_data(data, source, variant)
+    skip = ("legal_forms", "mail", "language")
+    names = [name for name in CounsellingTexts.__dataclass_fields__ if name not in skip]
     texts = {name: str(_require(data, name, source)).strip() for name in names}
     paragraphs = data.get("legal_forms")
     if not isinstance(paragraphs, list) or not paragraphs or not all(paragraphs):
         raise ContentError(f"{source}: 'legal_forms' must list the page's paragraphs")
-    return CounsellingTexts(**texts, legal_forms=tuple(str(p).strip() for p in paragraphs))
+    mail = _texts(data, "mail", MAIL_TEXTS, source)
+    for key, text in mail.items():
+        try:
+            text.format(**_MAIL_PLACEHOLDERS)
+        except (KeyError, IndexError, ValueError) as error:
+            message = f"{source}: 'mail.{key}' has an unknown placeholder or a stray brace"
+            raise ContentError(f"{message}: {error}") from error
+    return CounsellingTexts(
+        **texts,
+        legal_forms=tuple(str(p).strip() for p in paragraphs),
+        mail=mail,
+        language="en" if variant is Variant.EN else "sv",
+    )
 
 
 def _require(data: dict[str, Any], key: str, source: str) -> Any:
@@ -472,22 +558,30 @@ def _require(data: dict[str, Any], key: str, source: str) -> Any:
     return value
 
 
-def _call(data: dict[str, Any], source: str) -> Call:
-    return Call(
-        name=str(_require(data, "name", source)),
-        text=str(_require(data, "text", source)).strip(),
-        url=data.get("url") or None,
-    )
+def _call(data: dict[str, Any], source: str, variant: Variant) -> Call:
+    name = str(_require(data, "name", source))
+    key = "text" if variant is Variant.SV else variant.value
+    if not data.get(key):
+        raise ContentError(f"{source}: '{key}' is missing (the call {name})")
+    return Call(name=name, text=str(data[key]).strip(), url=data.get("url") or None)
 
 
-def parse_calls(data: Any, source: str = "calls.yml") -> Calls:
-    """Return the calls described by a parsed calls file."""
+def parse_calls(data: Any, source: str = "calls.yml", variant: Variant = Variant.SV) -> Calls:
+    """Return the calls described by a parsed calls file, their texts in `variant`.
+
+    A call's text is `text`, with its `en` and `lattlast` beside it; the note's English
+    and lättläst are in the file's `en:` and `lattlast:` sections.
+    """
     if not isinstance(data, dict):
         raise ContentError(f"{source}: expected a mapping with 'open' and 'closed'")
+    note = str(data.get("note") or "").strip()
+    if variant is not Variant.SV and note:
+        texts, where = _variant_data(data, source, variant)
+        note = str(_require(texts, "note", where)).strip()
     return Calls(
-        open=tuple(_call(item, source) for item in data.get("open") or ()),
-        closed=tuple(_call(item, source) for item in data.get("closed") or ()),
-        note=str(data.get("note") or "").strip(),
+        open=tuple(_call(item, source, variant) for item in data.get("open") or ()),
+        closed=tuple(_call(item, source, variant) for item in data.get("closed") or ()),
+        note=note,
     )
 
 
@@ -505,28 +599,32 @@ def parse_contact(data: Any, source: str = "contacts.yml") -> Contact:
 
 
 class _ContentFile(Generic[T]):
-    """One YAML file, parsed again only when its modification time changes."""
+    """One YAML file, read again only when its modification time changes; each variant
+    parsed when first asked for (a variant's missing text fails that variant only)."""
 
-    def __init__(self, path: Path, parse: Callable[[Any, str], T]) -> None:
+    def __init__(self, path: Path, parse: Callable[[Any, str, Variant], T]) -> None:
         self._path = path
         self._parse = parse
         self._stamp: tuple[int, int] | None = None
-        self._value: T | None = None
+        self._data: Any = None
+        self._values: dict[Variant, T] = {}
 
-    def read(self) -> T:
+    def read(self, variant: Variant = Variant.SV) -> T:
         try:
             stat = self._path.stat()
         except FileNotFoundError as error:
             raise ContentError(f"{self._path} does not exist") from error
         stamp = (stat.st_mtime_ns, stat.st_size)
-        if stamp != self._stamp or self._value is None:
+        if stamp != self._stamp:
             try:
                 data = yaml.safe_load(self._path.read_text(encoding="utf-8"))
             except yaml.YAMLError as error:
                 raise ContentError(f"{self._path}: {error}") from error
-            self._value = self._parse(data, str(self._path))
-            self._stamp = stamp
-        return self._value
+            self._data, self._values, self._stamp = data, {}, stamp
+        variant = Variant(variant)
+        if variant not in self._values:
+            self._values[variant] = self._parse(self._data, str(self._path), variant)
+        return self._values[variant]
 
 
 class ContentRepository:
@@ -534,44 +632,49 @@ class ContentRepository:
 
     def __init__(self, content_dir: Path) -> None:
         self._calls = _ContentFile(content_dir / "calls.yml", parse_calls)
-        self._contact = _ContentFile(content_dir / "contacts.yml", parse_contact)
+        self._contact = _ContentFile(
+            content_dir / "contacts.yml", lambda data, source, _: parse_contact(data, source)
+        )
         self._checklist = _ContentFile(content_dir / "checklist.yml", parse_checklist)
         self._privacy = _ContentFile(content_dir / "privacy.yml", parse_privacy)
         self._escalation = _ContentFile(content_dir / "escalation.yml", parse_escalation)
         self._counselling = _ContentFile(content_dir / "counselling.yml", parse_counselling)
 
-    def calls(self) -> Calls:
-        """Return the current calls."""
-        return self._calls.read()
+    def calls(self, variant: Variant = Variant.SV) -> Calls:
+        """Return the current calls, told in `variant`."""
+        return self._calls.read(variant)
 
     def contact(self) -> Contact:
-        """Return the current ASF contact."""
+        """Return the current ASF contact (names, phone and address: the same in every variant)."""
         return self._contact.read()
 
-    def checklist(self) -> ChecklistTexts:
-        """Return the checklist texts."""
-        return self._checklist.read()
+    def checklist(self, variant: Variant = Variant.SV) -> ChecklistTexts:
+        """Return the checklist texts, in `variant`."""
+        return self._checklist.read(variant)
 
-    def privacy(self) -> PrivacyTexts:
-        """Return the privacy statement, its version and the texts about addresses."""
-        return self._privacy.read()
+    def privacy(self, variant: Variant = Variant.SV) -> PrivacyTexts:
+        """Return the privacy statement, its version and the texts about addresses, in `variant`."""
+        return self._privacy.read(variant)
 
-    def escalation(self) -> EscalationTexts:
-        """Return what the bot says when it did not understand or hands a question to staff."""
-        return self._escalation.read()
+    def escalation(self, variant: Variant = Variant.SV) -> EscalationTexts:
+        """Return what the bot says when it did not understand or hands a question to staff,
+        in `variant`."""
+        return self._escalation.read(variant)
 
-    def counselling(self) -> CounsellingTexts:
-        """Return the headings, labels and quotes of a counselling meeting's summary."""
-        return self._counselling.read()
+    def counselling(self, variant: Variant = Variant.SV) -> CounsellingTexts:
+        """Return the headings, labels and quotes of a counselling meeting's summary, in
+        `variant`."""
+        return self._counselling.read(variant)
 
     def check(self) -> None:
-        """Raise ContentError unless every content file can be read."""
-        self.calls()
+        """Raise ContentError unless every content file can be read, in every variant."""
         self.contact()
-        self.checklist()
-        self.privacy()
-        self.escalation()
-        self.counselling()
+        for variant in Variant:
+            self.calls(variant)
+            self.checklist(variant)
+            self.privacy(variant)
+            self.escalation(variant)
+            self.counselling(variant)
 
 
 def load_text_fields(path: Path, kind: type[T]) -> T:
@@ -585,3 +688,67 @@ def load_text_fields(path: Path, kind: type[T]) -> T:
     if missing:
         raise ValueError(f"{path}: missing {', '.join(missing)}")
     return kind(**{name: data[name] for name in names})
+
+
+# --- Every text in its three variants, for the checks and the bench ---------------------
+
+CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
+# Values written once for every variant: not text a visitor reads as prose.
+_SHARED = {
+    "checklist.yml": (),
+    "privacy.yml": ("version",),
+    "escalation.yml": ("main_topics",),
+    "counselling.yml": (),
+}
+
+
+def _leaves(value: Any, key: str) -> list[tuple[str, str]]:
+    """The texts of a parsed YAML value with their dotted keys, e.g. "questions.business"."""
+    if isinstance(value, dict):
+        return [leaf for k, v in value.items() for leaf in _leaves(v, f"{key}.{k}".lstrip("."))]
+    if isinstance(value, list):
+        return [leaf for i, v in enumerate(value) for leaf in _leaves(v, f"{key}.{i}")]
+    if isinstance(value, str) and value.strip():
+        return [(key, value.strip())]
+    return []
+
+
+def _lookup(value: Any, key: str) -> str | None:
+    for part in key.split("."):
+        if isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        elif isinstance(value, dict) and part in value:
+            value = value[part]
+        else:
+            return None
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def content_text_sets(content_dir: Path = CONTENT_DIR) -> list[TextSet]:
+    """Return every visitor-facing text of the content files in its three variants
+    (None where a variant lacks it), placeholders as written.
+
+    The English privacy statement is given as shown: with the Swedish statement after it.
+    The contact (contacts.yml) holds names, a phone number and an address only, the same
+    in every variant, and is left out.
+    """
+    sets: list[TextSet] = []
+    for name, shared in _SHARED.items():
+        data = yaml.safe_load((content_dir / name).read_text(encoding="utf-8")) or {}
+        swedish = {k: v for k, v in data.items() if k not in (*VARIANT_SECTIONS, *shared)}
+        sections = {v: data.get(v) or {} for v in VARIANT_SECTIONS}
+        for key, text in _leaves(swedish, ""):
+            en, lattlast = (_lookup(sections[v], key) for v in VARIANT_SECTIONS)
+            if name == "privacy.yml" and key == "statement" and en is not None:
+                en = en.replace(SWEDISH_STATEMENT, text)
+            sets.append(TextSet(f"content/{name}", key, text, en, lattlast))
+    data = yaml.safe_load((content_dir / "calls.yml").read_text(encoding="utf-8")) or {}
+    for kind in ("open", "closed"):
+        for i, call in enumerate(data.get(kind) or ()):
+            en, lattlast = (_lookup(call, v) for v in VARIANT_SECTIONS)
+            text = str(call.get("text") or "").strip()
+            sets.append(TextSet("content/calls.yml", f"{kind}.{i}.text", text, en, lattlast))
+    if str(data.get("note") or "").strip():
+        en, lattlast = (_lookup(data.get(v) or {}, "note") for v in VARIANT_SECTIONS)
+        sets.append(TextSet("content/calls.yml", "note", data["note"].strip(), en, lattlast))
+    return sets

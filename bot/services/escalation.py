@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from bot.domain.pseudonym import conversation_ref
 from bot.domain.redaction import Redactor
 from bot.domain.ticket import Ticket, plain_text
+from bot.domain.variants import Variant
 from bot.services.content import ContentError, ContentRepository
 from bot.services.privacy import PrivacyService
 from bot.services.tickets import TicketService
@@ -61,6 +62,7 @@ class EscalationService:
         turns: list[tuple[str, str]],
         conversation_id: str,
         consent_record: int | None,
+        variant: Variant = Variant.SV,
     ) -> Ticket:
         """Create the ticket and its mail; return the ticket (its reference for the visitor).
 
@@ -68,8 +70,10 @@ class EscalationService:
         conversation's redacted copy) is used, redacted, only when none was kept (the
         database was down when the form took it). `consent_record` is the id of the
         address kept with consent in this conversation for this question, or None when
-        the visitor gave none. Raises TicketError when the question is empty or was
-        handed over meanwhile, and the database's errors when it cannot be written.
+        the visitor gave none. `variant` is the conversation's: the staff mail notes
+        (in Swedish) a conversation in English or in lättläst. Raises TicketError when
+        the question is empty or was handed over meanwhile, and the database's errors
+        when it cannot be written.
         """
         redactor = self._redactor()
         pending = self._questions.for_conversation(conversation_ref(self._key, conversation_id))
@@ -82,6 +86,7 @@ class EscalationService:
             reply_to,
             conversation_id,
             pending_question=pending.id if pending else None,
+            variant=variant,
         )
 
     def _redactor(self) -> Redactor:

@@ -27,6 +27,8 @@ from bot.domain.checklist import (
     evaluate,
     parse_answers,
 )
+from bot.domain.variants import Variant
+from bot.mail.compose import lines
 from bot.services.content import (
     Call,
     ChecklistTexts,
@@ -135,18 +137,22 @@ def verdict_text(answers: Mapping[str, Answer], texts: ChecklistTexts) -> str | 
 
 
 def build_summary(
-    slots: Mapping[str, object], content: ContentRepository, today: datetime.date
+    slots: Mapping[str, object],
+    content: ContentRepository,
+    today: datetime.date,
+    variant: Variant = Variant.SV,
 ) -> Summary:
-    """Return the summary of a conversation whose slots are `slots`, dated `today`."""
-    checklist = content.checklist()
+    """Return the summary of a conversation whose slots are `slots`, dated `today`,
+    written in `variant` (the conversation's)."""
+    checklist = content.checklist(variant)
     answers = checklist_answers(slots)
-    calls = content.calls()
+    calls = content.calls(variant)
     return Summary(
         date=today,
         criteria=criterion_lines(answers, checklist),
         verdict=verdict_text(answers, checklist),
         disclaimer=checklist.disclaimer,
-        texts=content.counselling(),
+        texts=content.counselling(variant),
         calls=calls.open or calls.closed,
         calls_note="" if calls.open else calls.note,
         contact=content.contact(),
@@ -162,11 +168,13 @@ def local_today(now: datetime.datetime | None = None) -> datetime.date:
 @lru_cache(maxsize=1)
 def _templates() -> jinja2.Environment:
     # Autoescaped: content files are plain text, and stay text in the page.
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
+    environment.filters["lines"] = lines
+    return environment
 
 
 def _html(summary: Summary, stylesheet: str | None) -> str:

@@ -20,6 +20,7 @@ from bot.domain.consent import Purpose
 from bot.domain.pseudonym import conversation_ref
 from bot.domain.summary_mail import SummaryMailError, summary_reference
 from bot.domain.ticket import TicketError, clean_reply_to
+from bot.domain.variants import Variant
 from bot.mail.compose import SummaryMail, compose_summary
 from bot.services.content import ContentRepository
 from bot.services.privacy import PrivacyService
@@ -56,9 +57,16 @@ class SummaryMailService:
         self._clock = clock
         self._token = token
 
-    def send(self, conversation_id: str, record_id: int, slots: Mapping[str, object]) -> str:
+    def send(
+        self,
+        conversation_id: str,
+        record_id: int,
+        slots: Mapping[str, object],
+        variant: Variant = Variant.SV,
+    ) -> str:
         """Write the summary of a conversation (its slots) to the outbox, to the address of
-        its consent record `record_id`; return the mail's reference.
+        its consent record `record_id`; return the mail's reference. The mail and its PDF
+        are written in `variant`, the conversation's.
 
         SummaryMailError when no such record of this conversation, for this purpose, is
         kept. On any failure after that, the record is deleted and the error raised.
@@ -67,7 +75,7 @@ class SummaryMailService:
         if record is None or record.purpose is not Purpose.SUMMARY:
             raise SummaryMailError("no address is kept for a summary in this conversation")
         try:
-            return self._write(conversation_id, record.address, record.retain_until, slots)
+            return self._write(conversation_id, record.address, record.retain_until, slots, variant)
         except Exception:
             # Given for this mail only: with no mail, the address goes too. Should that
             # fail as well (the database is down), purge deletes it after the retention;
@@ -82,6 +90,7 @@ class SummaryMailService:
         address: str,
         retain_until: datetime,
         slots: Mapping[str, object],
+        variant: Variant,
     ) -> str:
         try:
             # The envelope and the To header carry the domain in ASCII (xn--) form.
@@ -93,7 +102,7 @@ class SummaryMailService:
         created_at = self._clock().astimezone(timezone.utc)
         # The meeting's day in Sweden, as the summary page and its PDF download date it.
         day = local_today(created_at)
-        summary = build_summary(slots, self._content, day)
+        summary = build_summary(slots, self._content, day, variant)
         reference = summary_reference(created_at, self._token())
         message = compose_summary(
             SummaryMail(
@@ -106,6 +115,8 @@ class SummaryMailService:
                 disclaimer=summary.disclaimer,
                 retain_until=retain_until.astimezone(MEETING_TIMEZONE).date(),
                 contact=self._content.contact(),
+                texts=summary.texts.mail,
+                language=summary.texts.language,
             )
         )
         self._outbox.add(

@@ -8,6 +8,7 @@ from email.utils import parseaddr
 
 from bot.domain.pseudonym import conversation_ref as pseudonym
 from bot.domain.ticket import Ticket, TicketError, clean_reply_to, last_turns, plain_text
+from bot.domain.variants import Variant
 from bot.mail.compose import compose
 from bot.storage.tickets import TicketRepository
 
@@ -41,6 +42,7 @@ class TicketService:
         conversation_id: str,
         now: datetime | None = None,
         pending_question: int | None = None,
+        variant: Variant = Variant.SV,
     ) -> Ticket:
         """Store the ticket and its mail to staff in one transaction; return the ticket.
 
@@ -49,7 +51,8 @@ class TicketService:
         consented to leave it. The returned ticket's `reference` is what the visitor is
         shown; the page states no answering time, so this service promises none.
         `pending_question`, the id of the pending question `question` was read from, is
-        deleted in the same transaction.
+        deleted in the same transaction. `variant` is the conversation's: the mail tells
+        staff (in Swedish) when it was in English or in lättläst.
         """
         question = plain_text(question).strip()
         if not question:
@@ -65,7 +68,7 @@ class TicketService:
         )
         return self._repository.add(
             draft,
-            lambda ticket: compose(ticket, self._mail_from, self._staff_email),
+            lambda ticket: compose(ticket, self._mail_from, self._staff_email, variant),
             # The envelope: bare addresses, without display names.
             parseaddr(self._mail_from)[1],
             parseaddr(self._staff_email)[1],

@@ -110,7 +110,7 @@ def test_the_ticket_is_made_from_the_kept_question_which_goes_with_it(desk):
 def test_when_the_ticket_cannot_be_written_the_question_stays_kept(desk, monkeypatch):
     desk.escalation.accept_question("visitor-1", QUESTION)
 
-    def broken(ticket, mail_from, staff_email):
+    def broken(ticket, mail_from, staff_email, variant):
         raise RuntimeError("the mail could not be composed")
 
     monkeypatch.setattr("bot.services.tickets.compose", broken)
