@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bench.readability import markdown, rows, summarise
-from bot.services.texts import TextSet, all_text_sets
+from bench.readability import all_text_sets, markdown, rows, summarise
+from bot.services.texts import TextSet
 
 STANDARD = (
     "Arbetsintegrerande sociala företag återinvesterar huvudsakligen sina vinster "

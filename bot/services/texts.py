@@ -25,13 +25,3 @@ class TextSet:
     def text(self, variant: Variant) -> str | None:
         """Return the text of one variant."""
         return {Variant.SV: self.sv, Variant.EN: self.en, Variant.LATTLAST: self.lattlast}[variant]
-
-
-def all_text_sets() -> list[TextSet]:
-    """Every text a visitor can read: domain.yml's responses, the content files, the widget."""
-    # Imported here: the sources import this module for TextSet.
-    from bot.services.content import content_text_sets
-    from bot.services.response_texts import domain_text_sets
-    from bot.web.messages import widget_text_sets
-
-    return [*domain_text_sets(), *content_text_sets(), *widget_text_sets()]
