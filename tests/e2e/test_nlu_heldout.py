@@ -22,10 +22,11 @@ OUT_OF_DOMAIN = PROJECT_ROOT / "tests" / "nlu" / "out_of_domain.yml"
 MIN_ACCURACY = 0.93
 MIN_MACRO_F1 = 0.93
 MAX_WRONG_ANSWERS = 0.03
-# English questions (issue 15), trained on data/nlu/en_*.yml: measured MEASURED_EN.
-MIN_ACCURACY_EN = 0.90
-MIN_MACRO_F1_EN = 0.90
-MAX_WRONG_ANSWERS_EN = 0.05
+# English messages (issue 15), trained on data/nlu/en_*.yml. Measured when set: accuracy
+# 0.982, macro F1 0.987, wrong answers 0.012 (168 messages); Swedish 0.970 / 0.971 / 0.021.
+MIN_ACCURACY_EN = 0.96
+MIN_MACRO_F1_EN = 0.96
+MAX_WRONG_ANSWERS_EN = 0.03
 # Everyday requests, other agencies' errands, small talk and nonsense: the honest
 # out-of-scope answer or a request to rephrase, never a fact, a data action or the
 # hand-over to staff.
