@@ -19,6 +19,7 @@ HELDOUT = PROJECT_ROOT / "tests" / "nlu" / "heldout.yml"
 HELDOUT_EN = PROJECT_ROOT / "tests" / "nlu" / "heldout_en.yml"
 UNCLEAR = PROJECT_ROOT / "tests" / "nlu" / "unclear.yml"
 OUT_OF_DOMAIN = PROJECT_ROOT / "tests" / "nlu" / "out_of_domain.yml"
+OUT_OF_DOMAIN_EN = PROJECT_ROOT / "tests" / "nlu" / "out_of_domain_en.yml"
 MIN_ACCURACY = 0.93
 MIN_MACRO_F1 = 0.93
 MAX_WRONG_ANSWERS = 0.03
@@ -31,6 +32,8 @@ MAX_WRONG_ANSWERS_EN = 0.03
 # out-of-scope answer or a request to rephrase, never a fact, a data action or the
 # hand-over to staff.
 MIN_OUT_OF_DOMAIN_HANDLED = 0.97
+# The same in English (50 messages; 0.96 measured when set).
+MIN_OUT_OF_DOMAIN_HANDLED_EN = 0.94
 OUT_OF_DOMAIN_ANSWERS = {"out_of_scope", "nlu_fallback"}
 
 
@@ -124,13 +127,20 @@ def test_unclear_messages_get_a_request_to_rephrase(predict):
     assert not guesses, f"guessed a topic for unclear messages: {guesses}"
 
 
-def test_requests_outside_the_domain_get_the_out_of_scope_answer_or_a_rephrase(predict):
-    texts = [text for text, _ in examples(OUT_OF_DOMAIN)]
+@pytest.mark.parametrize(
+    ("path", "minimum"),
+    [(OUT_OF_DOMAIN, MIN_OUT_OF_DOMAIN_HANDLED), (OUT_OF_DOMAIN_EN, MIN_OUT_OF_DOMAIN_HANDLED_EN)],
+    ids=["sv", "en"],
+)
+def test_requests_outside_the_domain_get_the_out_of_scope_answer_or_a_rephrase(
+    predict, path, minimum
+):
+    texts = [text for text, _ in examples(path)]
     predicted = predict(texts)
     misses = {t: p for t, p in zip(texts, predicted, strict=True) if p not in OUT_OF_DOMAIN_ANSWERS}
     handled = 1 - len(misses) / len(texts)
     listed = "\n".join(f"  {text!r} -> {intent}" for text, intent in sorted(misses.items()))
-    assert handled >= MIN_OUT_OF_DOMAIN_HANDLED, (
+    assert handled >= minimum, (
         f"{handled:.1%} of {len(texts)} out-of-domain messages handled "
-        f"(minimum {MIN_OUT_OF_DOMAIN_HANDLED:.0%}); misses:\n{listed}"
+        f"(minimum {minimum:.0%}); misses:\n{listed}"
     )

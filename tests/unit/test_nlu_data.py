@@ -13,6 +13,7 @@ HELDOUT = TEST_SETS / "heldout.yml"
 HELDOUT_EN = TEST_SETS / "heldout_en.yml"
 # Everyday requests, other agencies' errands, small talk and nonsense (issue 11).
 OUT_OF_DOMAIN = TEST_SETS / "out_of_domain.yml"
+OUT_OF_DOMAIN_EN = TEST_SETS / "out_of_domain_en.yml"
 MIN_OUT_OF_DOMAIN_EXAMPLES = 200
 OUT_OF_DOMAIN_CATEGORIES = {
     "timers and alarms",
@@ -90,3 +91,17 @@ def test_the_english_held_out_set_covers_every_intent_a_visitor_can_have():
     visitor_intents = [i for i in domain["intents"] if not i.startswith("choose_")]
     assert {i: counts.get(i, 0) for i in visitor_intents if counts.get(i, 0) < 3} == {}
     assert sum(counts.values()) >= 150
+
+
+def test_no_english_out_of_domain_message_is_a_training_or_other_test_example():
+    ood = normalised_texts(OUT_OF_DOMAIN_EN, fold_diacritics=True)
+    for name, path in (
+        ("training", TRAINING),
+        ("held-out", HELDOUT),
+        ("English held-out", HELDOUT_EN),
+        ("Swedish out-of-domain", OUT_OF_DOMAIN),
+    ):
+        shared = ood & normalised_texts(path, fold_diacritics=True)
+        assert not shared, f"out_of_domain_en.yml repeats {name} examples: {sorted(shared)}"
+    intents = {e.get("intent") for e in load_data(str(OUT_OF_DOMAIN_EN)).training_examples}
+    assert intents == {"out_of_scope"}
