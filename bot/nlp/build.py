@@ -2,7 +2,9 @@
 
 No trained Swedish spaCy pipeline can be downloaded here, so the pipeline is
 `spacy.blank("sv")` plus a lookup lemmatizer whose table comes from simplemma's
-Swedish dictionary (more accurate than spacy-lookups-data's Swedish table).
+Swedish dictionary (more accurate than spacy-lookups-data's Swedish table), with the
+English forms from simplemma's English dictionary that the Swedish one lacks, for the
+English training data (data/nlu/en_*.yml).
 """
 
 from __future__ import annotations
@@ -12,20 +14,20 @@ import logging
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from bot.nlp.lemmas import build_lemma_table, words_in
+from bot.nlp.lemmas import add_english_forms, build_lemma_table, words_in
 
 logger = logging.getLogger(__name__)
 
 PIPELINE_NAME = "sv_asf"
 
 
-def simplemma_dictionary() -> Mapping[str, str]:
-    """Return simplemma's Swedish form -> lemma dictionary."""
+def simplemma_dictionary(language: str = "sv") -> Mapping[str, str]:
+    """Return simplemma's form -> lemma dictionary for a language (Swedish by default)."""
     from simplemma.strategies.dictionaries.dictionary_factory import (
         DefaultDictionaryFactory,
     )
 
-    return DefaultDictionaryFactory().get_dictionary("sv")
+    return DefaultDictionaryFactory().get_dictionary(language)
 
 
 def training_texts(paths: Iterable[Path]) -> list[str]:
@@ -46,7 +48,7 @@ def build_pipeline(table: Mapping[str, str]):
 
     nlp = spacy.blank("sv")
     nlp.meta["name"] = PIPELINE_NAME
-    nlp.meta["description"] = "Blank Swedish tokenizer with a simplemma lemma table"
+    nlp.meta["description"] = "Blank Swedish tokenizer with simplemma's Swedish and English lemmas"
     lemmatizer = nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     lookups = Lookups()
     lookups.add_table("lemma_lookup", dict(table))
@@ -57,7 +59,9 @@ def build_pipeline(table: Mapping[str, str]):
 def build(data_paths: Iterable[Path], output: Path) -> int:
     """Build the pipeline for the vocabulary of `data_paths` into `output`; return its size."""
     texts = training_texts(data_paths)
-    table = build_lemma_table(simplemma_dictionary(), words_in(texts))
+    vocabulary = words_in(texts)
+    table = build_lemma_table(simplemma_dictionary(), vocabulary)
+    table = add_english_forms(table, simplemma_dictionary("en"), vocabulary)
     nlp = build_pipeline(table)
     output.parent.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(output)

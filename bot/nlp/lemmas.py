@@ -82,3 +82,26 @@ def _folded_forms(dictionary: Mapping[str, str]) -> dict[str, str]:
         if folded != form.lower() and folded not in dictionary:
             folded_forms.setdefault(folded, lemma.lower())
     return folded_forms
+
+
+def add_english_forms(
+    table: Mapping[str, str], dictionary: Mapping[str, str], vocabulary: Iterable[str]
+) -> dict[str, str]:
+    """Return the Swedish table with the English forms of the vocabulary's English lemmas.
+
+    English visitors write "employees", "companies", "asked" where the training data may
+    say "employee", "company", "ask"; with the English forms in the table they are one
+    feature. A spelling the Swedish table already has keeps its Swedish lemma, so no
+    Swedish word changes meaning, and an English lemma spelled like a Swedish form takes
+    that form's lemma, so that all forms stay one feature ("test" is "testa" in the
+    Swedish table, so "tests" is too). Lemmas are lowercased ("French" -> "french").
+    """
+    wanted = {(dictionary.get(word) or word).lower() for word in vocabulary}
+    merged = dict(table)
+    for form, lemma in dictionary.items():
+        lemma = lemma.lower()
+        if lemma in wanted:
+            lemma = table.get(lemma, lemma)
+            for spelling in (form.lower(), form.capitalize(), form.upper()):
+                merged.setdefault(spelling, lemma)
+    return merged

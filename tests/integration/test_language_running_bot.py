@@ -85,3 +85,16 @@ def test_a_choice_inside_the_checklist_asks_the_open_question_again(bot):
     [following] = say(bot, sender, "/affirm")
     assert following["text"] != asked_again["text"]
     assert [b["payload"] for b in following["buttons"]] == ANSWER_BUTTONS
+
+
+def test_a_choice_is_not_taken_as_the_question_for_staff(bot):
+    sender = "language-escalation"
+    [asked] = say(bot, sender, "kan ni mejla mig svaret?")
+    confirmation, *asked_again = say(bot, sender, "in english please")
+    assert confirmation["response"] == "utter_language_chosen"
+    assert len(asked_again) == 1 and asked_again[0] != confirmation, "asked again"
+    assert asked_again[0].get("buttons") == asked.get("buttons")
+    statement = " ".join(r.get("text", "") for r in say(bot, sender, "Do we have to own it?"))
+    # The consent question follows the question; the choice was not taken for it.
+    assert "tillvaxtverket.se/personuppgifter" in statement
+    assert variant(bot, sender) is Variant.EN

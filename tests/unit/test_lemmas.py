@@ -1,4 +1,4 @@
-from bot.nlp.lemmas import build_lemma_table, fold_diacritics, words_in
+from bot.nlp.lemmas import add_english_forms, build_lemma_table, fold_diacritics, words_in
 
 DICTIONARY = {
     "företag": "företag",
@@ -64,3 +64,32 @@ def test_common_words_typed_without_diacritics_mean_the_swedish_word():
     table = build_lemma_table({"ar": "ar", "är": "vara", "stod": "stå"}, ["är"])
     assert table["ar"] == "vara"
     assert table["stod"] == "stöd"
+
+
+ENGLISH = {
+    "employees": "employee",
+    "employee": "employee",
+    "asked": "ask",
+    "asks": "ask",
+    "far": "far",
+    "cats": "cat",
+    "French": "French",
+}
+
+
+def test_english_forms_of_the_vocabulary_lemmas_map_to_them():
+    table = add_english_forms(build_lemma_table(DICTIONARY, []), ENGLISH, ["employee", "asks"])
+    assert table["employees"] == "employee"
+    assert table["asked"] == "ask"
+    assert "cats" not in table
+
+
+def test_a_swedish_spelling_keeps_its_swedish_lemma():
+    swedish = build_lemma_table({"test": "testa", "testa": "testa"}, ["test"])
+    table = add_english_forms(swedish, {"test": "test", "tests": "test"}, ["test"])
+    assert table["test"] == "testa"
+    assert table["tests"] == "testa"
+
+
+def test_english_lemmas_are_lowercased():
+    assert add_english_forms({}, ENGLISH, ["french"])["french"] == "french"

@@ -9,8 +9,11 @@ from bot.runtime.settings import PROJECT_ROOT
 TRAINING = PROJECT_ROOT / "data" / "nlu"
 TEST_SETS = PROJECT_ROOT / "tests" / "nlu"
 HELDOUT = TEST_SETS / "heldout.yml"
+# English messages for every intent (issue 15).
+HELDOUT_EN = TEST_SETS / "heldout_en.yml"
 # Everyday requests, other agencies' errands, small talk and nonsense (issue 11).
 OUT_OF_DOMAIN = TEST_SETS / "out_of_domain.yml"
+OUT_OF_DOMAIN_EN = TEST_SETS / "out_of_domain_en.yml"
 MIN_OUT_OF_DOMAIN_EXAMPLES = 200
 OUT_OF_DOMAIN_CATEGORIES = {
     "timers and alarms",
@@ -43,14 +46,18 @@ def normalised_texts(path, fold_diacritics: bool = False) -> set[str]:
 
 def test_no_test_message_is_also_a_training_example():
     training = normalised_texts(TRAINING)
-    for test_set in ("heldout.yml", "unclear.yml"):
+    for test_set in ("heldout.yml", "heldout_en.yml", "unclear.yml"):
         shared = training & normalised_texts(TEST_SETS / test_set)
         assert not shared, f"{test_set} repeats training examples: {sorted(shared)}"
 
 
 def test_no_out_of_domain_message_is_a_training_or_held_out_example_not_even_without_å_ä_ö():
     ood = normalised_texts(OUT_OF_DOMAIN, fold_diacritics=True)
-    for name, path in (("training", TRAINING), ("held-out", HELDOUT)):
+    for name, path in (
+        ("training", TRAINING),
+        ("held-out", HELDOUT),
+        ("English held-out", HELDOUT_EN),
+    ):
         shared = ood & normalised_texts(path, fold_diacritics=True)
         assert not shared, f"out_of_domain.yml repeats {name} examples: {sorted(shared)}"
 
@@ -72,3 +79,29 @@ def test_the_held_out_set_covers_every_intent_of_the_domain():
     heldout = load_data(str(HELDOUT))
     counts = heldout.number_of_examples_per_intent
     assert {i: counts.get(i, 0) for i in domain["intents"] if counts.get(i, 0) < 8} == {}
+
+
+def test_the_english_held_out_set_covers_every_intent_a_visitor_can_have():
+    import yaml
+
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    counts = load_data(str(HELDOUT_EN)).number_of_examples_per_intent
+    # The language choices are H1's buttons and words (data/nlu/language.yml); the
+    # English held-out set is about what visitors ask.
+    visitor_intents = [i for i in domain["intents"] if not i.startswith("choose_")]
+    assert {i: counts.get(i, 0) for i in visitor_intents if counts.get(i, 0) < 3} == {}
+    assert sum(counts.values()) >= 150
+
+
+def test_no_english_out_of_domain_message_is_a_training_or_other_test_example():
+    ood = normalised_texts(OUT_OF_DOMAIN_EN, fold_diacritics=True)
+    for name, path in (
+        ("training", TRAINING),
+        ("held-out", HELDOUT),
+        ("English held-out", HELDOUT_EN),
+        ("Swedish out-of-domain", OUT_OF_DOMAIN),
+    ):
+        shared = ood & normalised_texts(path, fold_diacritics=True)
+        assert not shared, f"out_of_domain_en.yml repeats {name} examples: {sorted(shared)}"
+    intents = {e.get("intent") for e in load_data(str(OUT_OF_DOMAIN_EN)).training_examples}
+    assert intents == {"out_of_scope"}
