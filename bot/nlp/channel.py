@@ -6,6 +6,13 @@ gets to the pipeline: a lone surrogate in the message made spaCy raise, one in t
 made the tracker store exit the server, and a body that is JSON but not an object made
 Sanic answer 500. Here a malformed request gets a 400, a message that cannot be read or is
 too long gets a friendly reply, and the text reaching NLU is what the web app would send.
+
+Every reply also tells the conversation's variant (`lang`: sv or en, `reading`: standard
+or lattlast), read from the tracker's `language` and `reading_mode` slots once Rasa has
+predicted and run its actions for the message: the widget shows its own texts in it.
+Rasa's processor has no hook there, so `install()` (called when Rasa builds this
+channel from credentials.yml) wraps MessageProcessor._run_prediction_loop to hand the
+final tracker's slots to the collecting output channel.
 """
 
 from __future__ import annotations
@@ -21,12 +28,15 @@ from typing import Any
 import rasa.utils.endpoints
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
+from rasa.core.processor import MessageProcessor
 from rasa.shared.constants import DEFAULT_SENDER_ID
+from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
 from bot.domain.text_input import Problem, check_message, clean_text
+from bot.domain.variants import LANGUAGE_SLOT, READING_MODE_SLOT
 from bot.runtime.settings import Settings
 from bot.services.content import load_text_fields
 
@@ -120,6 +130,45 @@ def read_request(body: bytes, max_length: int, default_channel: str) -> Incoming
     return Incoming(sender, checked.text, checked.problem, input_channel, metadata)
 
 
+@dataclass(frozen=True)
+class ConversationVariant:
+    """The variant a conversation is in, as every reply of the channel tells it."""
+
+    lang: str  # "sv" or "en"
+    reading: str  # "standard" or "lattlast"
+
+    @classmethod
+    def of(cls, tracker: DialogueStateTracker) -> ConversationVariant:
+        """Read from the tracker's slots; anything unknown reads as standard Swedish."""
+        language = tracker.get_slot(LANGUAGE_SLOT)
+        reading_mode = tracker.get_slot(READING_MODE_SLOT)
+        return cls(
+            lang="en" if language == "en" else "sv",
+            reading="lattlast" if reading_mode == "lattlast" else "standard",
+        )
+
+    def fields(self) -> dict[str, str]:
+        """The two keys every reply carries."""
+        return {"lang": self.lang, "reading": self.reading}
+
+
+_original_run_prediction_loop = MessageProcessor._run_prediction_loop
+
+
+async def _run_prediction_loop_telling_variant(
+    self: MessageProcessor, output_channel: Any, tracker: DialogueStateTracker
+) -> None:
+    """Rasa's prediction loop; then the collector learns the conversation's variant."""
+    await _original_run_prediction_loop(self, output_channel, tracker)
+    if isinstance(output_channel, NamingCollector):
+        output_channel.variant = ConversationVariant.of(tracker)
+
+
+def install() -> None:
+    """Let the processor tell the channel the variant after each message (idempotent)."""
+    MessageProcessor._run_prediction_loop = _run_prediction_loop_telling_variant  # type: ignore[method-assign]
+
+
 class NamingCollector(CollectingOutputChannel):
     """Collects the bot's replies as Rasa's REST channel does, each with the name of the
     response in domain.yml it came from (`response`), and the condition of the variation
@@ -129,7 +178,20 @@ class NamingCollector(CollectingOutputChannel):
     of rules and stories and for those a custom action names
     (dispatcher.utter_message(response=...)) alike; the web app decides from them which
     replies ask for the visitor's vote (bot.domain.feedback).
+
+    `variant` is the conversation's variant after the message, set by the processor
+    (see install()); `replies()` puts it into every reply.
     """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.variant: ConversationVariant | None = None
+
+    def replies(self) -> list[dict[str, Any]]:
+        """The collected messages, each with the conversation's variant when known."""
+        if self.variant is None:
+            return self.messages
+        return [{**message, **self.variant.fields()} for message in self.messages]
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         """Send as CollectingOutputChannel does, and name what it collected."""
@@ -155,6 +217,7 @@ class CleanRestInput(RestInput):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> CleanRestInput:
         """Built by Rasa at start from credentials.yml; the limit is MAX_MESSAGE_LENGTH."""
+        install()
         return cls(Settings.from_env().max_message_length, load_messages())
 
     def refusal(self, problem: Problem) -> str:
@@ -218,4 +281,4 @@ class CleanRestInput(RestInput):
             # No message text in the log: it may hold personal data.
             log.exception("REST channel: the bot failed to handle a message")
             return response.json({"message": self.messages.failed}, status=500)
-        return response.json(collector.messages)
+        return response.json(collector.replies())

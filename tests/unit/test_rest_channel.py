@@ -17,6 +17,7 @@ from sanic import Sanic
 from bot.nlp.channel import (
     MAX_BODY_BYTES,
     CleanRestInput,
+    ConversationVariant,
     load_messages,
 )
 from tests.conftest import free_port
@@ -39,11 +40,15 @@ class FakeAgent:
         self.error: Exception | None = None
         # When set, the answer is sent as Rasa sends a domain response: with its name.
         self.response: str | None = None
+        # When set, told to the collector as Rasa's processor tells it after predicting.
+        self.variant: ConversationVariant | None = None
 
     async def handle_message(self, message: UserMessage) -> None:
         self.received.append(message)
         if self.error:
             raise self.error
+        if self.variant:
+            message.output_channel.variant = self.variant
         if self.response:
             await message.output_channel.send_response(
                 message.sender_id,
@@ -95,6 +100,7 @@ async def channel(server) -> AsyncIterator[Channel]:
     agent.received.clear()
     agent.error = None
     agent.response = None
+    agent.variant = None
     async with aiohttp.ClientSession() as http:
         yield Channel(url, agent, http)
 
@@ -116,6 +122,24 @@ async def test_each_reply_keeps_the_name_of_the_response_it_came_from(channel):
                 "recipient_id": "anna",
                 "text": "Svar: Vad är ett ASF?",
                 "response": "utter_what_is_asf",
+            }
+        ],
+    )
+
+
+async def test_each_reply_tells_the_conversations_variant(channel):
+    channel.agent.variant = ConversationVariant("en", "standard")
+    channel.agent.response = "utter_what_is_asf"
+    status, replies = await channel.post(b'{"sender": "anna", "message": "what is an asf"}')
+    assert (status, replies) == (
+        200,
+        [
+            {
+                "recipient_id": "anna",
+                "text": "Svar: what is an asf",
+                "response": "utter_what_is_asf",
+                "lang": "en",
+                "reading": "standard",
             }
         ],
     )
