@@ -45,7 +45,6 @@ OTHER_RESPONSES = frozenset(
         "utter_thank",
         "utter_bot_challenge",
         "utter_help",
-        "utter_answer_in_swedish",
         "utter_out_of_scope",
         "utter_rephrase",
         "utter_checklist_intro",
@@ -56,6 +55,8 @@ OTHER_RESPONSES = frozenset(
         "utter_email_not_kept",
         "utter_email_consent_reminder",
         "utter_default",
+        "utter_languages",
+        "utter_language_chosen",
     }
 )
 

@@ -1,17 +1,32 @@
-"""Tell an English message from a Swedish one, so the bot can say it answers in Swedish."""
+"""Tell an English message from a Swedish one, so the bot answers in the visitor's language.
+
+An English message switches the conversation to English, a clearly Swedish one back to
+Swedish. Short answers ("ja", "ok", "nej", "vet inte"), names, e-mail addresses and
+button payloads say nothing about the language and leave it as it is.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+
+ENGLISH = "en"
+SWEDISH = "sv"
 
 # Common English words that are not also Swedish words or Swedish words typed without
-# å/ä/ö ("i", "man", "for", "at", "me", "do" and "so" are left out for that reason).
+# å/ä/ö ("i", "man", "for", "at", "me", "do", "so", "in" and "men" are left out for that
+# reason; so are "yes", "no" and "ok", which say nothing about the language).
 ENGLISH_WORDS = frozenset(
     [
         "the",
         "is",
         "are",
         "was",
+        "were",
+        "be",
+        "been",
+        "am",
+        "will",
         "what",
         "how",
         "who",
@@ -24,19 +39,31 @@ ENGLISH_WORDS = frozenset(
         "would",
         "should",
         "does",
+        "did",
+        "doesn't",
+        "didn't",
+        "won't",
         "you",
         "your",
+        "you're",
         "my",
         "our",
+        "we",
+        "we're",
+        "they",
         "their",
         "this",
         "that",
         "there",
+        "there's",
         "these",
+        "those",
         "have",
         "has",
+        "had",
         "it",
         "its",
+        "it's",
         "please",
         "hello",
         "hi",
@@ -71,19 +98,19 @@ ENGLISH_WORDS = frozenset(
         "jobs",
         "job",
         "people",
-        "does",
         "not",
         "don't",
         "can't",
         "i'm",
-        "it's",
+        "i'd",
+        "i've",
         "what's",
         "how's",
+        "who's",
         "unemployed",
         "tell",
         "know",
         "find",
-        "who's",
         "contact",
         "phone",
         "email",
@@ -92,6 +119,22 @@ ENGLISH_WORDS = frozenset(
         "grant",
         "grants",
         "funding",
+        "money",
+        "support",
+        "question",
+        "questions",
+        "answer",
+        "talk",
+        "human",
+        "an",
+        "if",
+        "my",
+        "conditions",
+        "legal",
+        "register",
+        "delete",
+        "stored",
+        "data",
     ]
 )
 
@@ -104,6 +147,8 @@ SWEDISH_WORDS = frozenset(
         "och",
         "jag",
         "det",
+        "den",
+        "de",
         "en",
         "ett",
         "att",
@@ -119,6 +164,7 @@ SWEDISH_WORDS = frozenset(
         "du",
         "inte",
         "har",
+        "hade",
         "finns",
         "till",
         "av",
@@ -126,10 +172,12 @@ SWEDISH_WORDS = frozenset(
         "tack",
         "vill",
         "ska",
+        "skulle",
         "måste",
         "man",
         "vilka",
         "vilken",
+        "vilket",
         "vem",
         "var",
         "när",
@@ -137,6 +185,7 @@ SWEDISH_WORDS = frozenset(
         "företag",
         "foretag",
         "företaget",
+        "företagen",
         "socialt",
         "sociala",
         "stöd",
@@ -146,6 +195,13 @@ SWEDISH_WORDS = frozenset(
         "mig",
         "min",
         "mitt",
+        "mina",
+        "dig",
+        "din",
+        "ditt",
+        "oss",
+        "vår",
+        "våra",
         "jobba",
         "jobbar",
         "arbete",
@@ -155,18 +211,92 @@ SWEDISH_WORDS = frozenset(
         "snälla",
         "också",
         "eller",
+        "så",
+        "mycket",
+        "nu",
+        "här",
+        "där",
+        "vara",
+        "blir",
+        "bli",
+        "hjälp",
+        "fråga",
+        "frågor",
+        "svar",
+        "svara",
+        "pengar",
+        "villkor",
+        "nåt",
+        "något",
+        "några",
+        "många",
+        "manga",
+        "kunna",
+        "mer",
+        "ha",
+        "få",
+        "ge",
+        "göra",
+        "gör",
+        "behöver",
+        "starta",
+        "driva",
+        "bara",
+        "redan",
+        "efter",
+        "innan",
+        "detta",
+        "dessa",
+        "ja",
+        "nej",
+        "svenska",
+        "engelska",
     ]
 )
 
+# Fewer words than this are too short to be "clearly Swedish": "vet inte", "ja tack".
+_SWEDISH_MIN_WORDS = 3
+
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Detection:
+    """A message's language, and the stretch of text (first to last telling word) it was
+    judged on."""
+
+    language: str  # ENGLISH or SWEDISH
+    start: int
+    end: int
+
+
+def _blank(text: str, pattern: re.Pattern[str]) -> str:
+    """The text with `pattern`'s matches replaced by spaces, so offsets stay the same."""
+    return pattern.sub(lambda match: " " * len(match.group()), text)
+
+
+def detect_language(text: str) -> Detection | None:
+    """Return the language a message is written in, or None when it does not tell."""
+    if text.lstrip().startswith("/"):  # a button's payload, e.g. /choose_english
+        return None
+    words = list(_WORD.finditer(_blank(_blank(text, _EMAIL), _URL)))
+    english = [word for word in words if word.group().lower() in ENGLISH_WORDS]
+    swedish = [word for word in words if word.group().lower() in SWEDISH_WORDS]
+    # One English word in a long message is a borrowing, not the language.
+    if len(english) > len(swedish) and (len(english) >= 2 or len(words) <= 2):
+        found = english
+        language = ENGLISH
+    elif len(swedish) > len(english) and len(swedish) >= 2 and len(words) >= _SWEDISH_MIN_WORDS:
+        found = swedish
+        language = SWEDISH
+    else:
+        return None
+    return Detection(language=language, start=found[0].start(), end=found[-1].end())
 
 
 def is_english(text: str) -> bool:
     """Return True when a message is written in English rather than Swedish."""
-    words = [word.lower() for word in _WORD.findall(text)]
-    english = sum(word in ENGLISH_WORDS for word in words)
-    swedish = sum(word in SWEDISH_WORDS for word in words)
-    if english == 0 or english <= swedish:
-        return False
-    # One English word in a long message is a borrowing, not the language.
-    return english >= 2 or len(words) <= 2
+    detection = detect_language(text)
+    return detection is not None and detection.language == ENGLISH

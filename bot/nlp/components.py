@@ -17,16 +17,18 @@ from rasa.utils.tensorflow.constants import RANKING_LENGTH
 from scipy.sparse import csr_matrix, vstack
 from sklearn.utils.extmath import softmax
 
-from bot.domain.language import is_english
+from bot.domain.language import detect_language
 
 LANGUAGE_ENTITY = "language"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
 class LanguageDetector(GraphComponent, EntityExtractorMixin):
-    """Mark a message written in English with the entity `language: en`.
+    """Mark the language of a message with the entity `language`: `en` or `sv`.
 
-    Rules answer such a message with "Jag svarar bara på svenska." before the answer.
+    The entity fills the slot `language` (domain.yml), and every response and action
+    answers in that language from then on. Messages that do not tell ("ja", "ok", an
+    e-mail address, a button's payload) get no entity and leave the language as it was.
     Doing this inside the NLU pipeline, instead of in a custom action, spares every
     message a round trip to the action server (see bench/results/).
     """
@@ -42,19 +44,21 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
         return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
-        """Add `language: en` to the entities of every English message."""
+        """Add `language: en` or `language: sv` to the entities of a message that tells."""
         for message in messages:
             text = message.get(TEXT) or ""
-            if is_english(text):
-                entity = {
-                    "entity": LANGUAGE_ENTITY,
-                    "value": "en",
-                    "start": 0,
-                    "end": len(text),
-                    "confidence": 1.0,
-                }
-                entities = [*message.get(ENTITIES, []), *self.add_extractor_name([entity])]
-                message.set(ENTITIES, entities, add_to_output=True)
+            detection = detect_language(text)
+            if detection is None:
+                continue
+            entity = {
+                "entity": LANGUAGE_ENTITY,
+                "value": detection.language,
+                "start": detection.start,
+                "end": detection.end,
+                "confidence": 1.0,
+            }
+            entities = [*message.get(ENTITIES, []), *self.add_extractor_name([entity])]
+            message.set(ENTITIES, entities, add_to_output=True)
         return messages
 
 

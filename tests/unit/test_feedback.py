@@ -67,12 +67,18 @@ def test_the_variation_shown_when_content_could_not_be_loaded_asks_for_no_vote(
         "utter_current_calls", [{"type": "slot", "name": "calls_open", "value": True}]
     )
     # The convention the rule reads: in domain.yml, an answer's variation conditioned on
-    # an empty slot is the one that says the content could not be loaded.
+    # an empty slot is the one that says the content could not be loaded, in each of the
+    # three variants; the Swedish one says so in these words, none shows a placeholder.
     for name in ANSWER_RESPONSES:
         for variation in domain_responses[name]:
             conditions = variation.get("condition") or []
             if any(c.get("value") is None for c in conditions):
-                assert variation["text"].startswith("Jag kan inte hämta"), name
+                assert "{" not in variation["text"], name
+                variant = {c["name"]: c["value"] for c in conditions}
+                if variant.get("language", "sv") == "sv" and (
+                    variant.get("reading_mode", "standard") == "standard"
+                ):
+                    assert variation["text"].startswith("Jag kan inte hämta"), name
 
 
 def test_an_answer_cut_into_parts_gets_its_vote_under_the_last_part_only():
@@ -186,3 +192,133 @@ async def test_a_text_without_a_response_has_no_name():
     collector = NamingCollector()
     await collector.send_response("visitor", {"text": "Svar: hej"})
     assert collector.messages == [{"recipient_id": "visitor", "text": "Svar: hej"}]
+
+
+# One answer in three variants: the name the channel gives a reply is the response's,
+# whichever variation Rasa chose, so votes count per answer and not per language.
+VARIANT_DOMAIN = """
+version: "3.1"
+slots:
+  language:
+    type: categorical
+    values: [sv, en]
+    initial_value: sv
+    influence_conversation: false
+    mappings: [{type: custom}]
+  reading_mode:
+    type: categorical
+    values: [standard, lattlast]
+    initial_value: standard
+    influence_conversation: false
+    mappings: [{type: custom}]
+  calls_text:
+    type: text
+    influence_conversation: false
+    mappings: [{type: custom}]
+  calls_open:
+    type: bool
+    influence_conversation: false
+    mappings: [{type: custom}]
+# The conditions exclude each other: Rasa picks at random among all that hold.
+responses:
+  utter_current_calls:
+    - condition:
+        - {type: slot, name: calls_text, value: null}
+        - {type: slot, name: language, value: en}
+      text: "I cannot fetch that information right now."
+    - condition:
+        - {type: slot, name: calls_text, value: null}
+        - {type: slot, name: language, value: sv}
+        - {type: slot, name: reading_mode, value: lattlast}
+      text: "Jag kan inte hämta det just nu."
+    - condition:
+        - {type: slot, name: calls_text, value: null}
+        - {type: slot, name: language, value: sv}
+        - {type: slot, name: reading_mode, value: standard}
+      text: "Jag kan inte hämta de uppgifterna just nu."
+    - condition:
+        - {type: slot, name: calls_open, value: true}
+        - {type: slot, name: language, value: en}
+      text: "You can apply for this: {calls_text}"
+    - condition:
+        - {type: slot, name: calls_open, value: true}
+        - {type: slot, name: language, value: sv}
+        - {type: slot, name: reading_mode, value: lattlast}
+      text: "Du kan söka det här: {calls_text}"
+    - condition:
+        - {type: slot, name: calls_open, value: true}
+        - {type: slot, name: language, value: sv}
+        - {type: slot, name: reading_mode, value: standard}
+      text: "Just nu kan du söka det här stödet: {calls_text}"
+"""
+
+VARIANTS = [
+    ("en", "standard", "You can apply"),
+    ("en", "lattlast", "You can apply"),
+    ("sv", "lattlast", "Du kan söka"),
+    ("sv", "standard", "Just nu kan du söka"),
+]
+
+
+async def sent(domain: Domain, response: str, *events) -> dict:
+    nlg = TemplatedNaturalLanguageGenerator(domain.responses)
+    tracker = DialogueStateTracker.from_events("visitor", list(events), slots=domain.slots)
+    uttered = await ActionBotResponse(response).run(NamingCollector(), nlg, tracker, domain)
+    [message] = await collected(uttered)
+    return message
+
+
+@pytest.mark.parametrize(("language", "reading_mode", "start"), VARIANTS)
+async def test_an_answer_keeps_its_name_and_its_vote_in_every_variant(
+    language, reading_mode, start
+):
+    domain = Domain.from_yaml(VARIANT_DOMAIN)
+    message = await sent(
+        domain,
+        "utter_current_calls",
+        SlotSet("language", language),
+        SlotSet("reading_mode", reading_mode),
+        SlotSet("calls_text", "• ASF-checken"),
+        SlotSet("calls_open", True),
+    )
+    assert message["text"].startswith(start)
+    assert message["response"] == "utter_current_calls"
+    assert answers_question(message["response"], message["condition"])
+
+
+@pytest.mark.parametrize(("language", "reading_mode", "start"), VARIANTS)
+async def test_missing_content_asks_for_no_vote_in_any_variant(language, reading_mode, start):
+    domain = Domain.from_yaml(VARIANT_DOMAIN)
+    message = await sent(
+        domain,
+        "utter_current_calls",
+        SlotSet("language", language),
+        SlotSet("reading_mode", reading_mode),
+    )
+    assert "{" not in message["text"] and not message["text"].startswith(start)
+    assert message["response"] == "utter_current_calls"
+    assert not answers_question(message["response"], message["condition"])
+
+
+@pytest.mark.parametrize(
+    ("language", "reading_mode", "start"),
+    [
+        ("en", "standard", "From now on I answer in English"),
+        ("en", "lattlast", "From now on I answer in English"),
+        ("sv", "lattlast", "Nu skriver jag lätt svenska"),
+        ("sv", "standard", "Nu svarar jag på vanlig svenska"),
+    ],
+)
+async def test_the_language_choice_is_confirmed_in_the_chosen_variant_and_asks_no_vote(
+    language, reading_mode, start
+):
+    domain = Domain.load(str(DOMAIN_FILE))
+    message = await sent(
+        domain,
+        "utter_language_chosen",
+        SlotSet("language", language),
+        SlotSet("reading_mode", reading_mode),
+    )
+    assert message["text"].startswith(start)
+    assert message["response"] == "utter_language_chosen"
+    assert not answers_question(message["response"], message["condition"])

@@ -9,13 +9,21 @@ def entities_of(text: str) -> list[dict]:
 
 
 def test_an_english_message_is_marked_with_language_en():
-    [entity] = entities_of("What is a work integration social enterprise?")
+    text = "What is a work integration social enterprise?"
+    [entity] = entities_of(text)
     assert (entity["entity"], entity["value"]) == ("language", "en")
     assert entity["extractor"] == "LanguageDetector"
+    assert text[entity["start"] : entity["end"]] == "What is a work integration social enterprise"
 
 
-def test_a_swedish_message_gets_no_language_entity():
-    assert entities_of("Vad är ett arbetsintegrerande socialt företag?") == []
+def test_a_clearly_swedish_message_is_marked_with_language_sv():
+    [entity] = entities_of("Vad är ett arbetsintegrerande socialt företag?")
+    assert (entity["entity"], entity["value"]) == ("language", "sv")
+
+
+def test_short_answers_addresses_and_payloads_get_no_language_entity():
+    for text in ("ja", "ok", "nej", "vet inte", "anna@example.se", "/choose_english", ""):
+        assert entities_of(text) == [], text
 
 
 def test_entities_found_before_are_kept():
