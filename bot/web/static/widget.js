@@ -493,11 +493,13 @@
 
   function messageNode(entry) {
     var item = el("li", "asf-chat__msg asf-chat__msg--" + entry.from);
-    if (entry.lang) {
-      item.lang = entry.lang; // an answer in the language it was given in
-    }
     item.appendChild(el("span", "asf-chat__sr-only", (entry.from === "bot" ? title : TEXT.you) + ": "));
     var body = el("span", "asf-chat__text");
+    if (entry.lang) {
+      // An answer in the language it was given in; the widget's own texts around it
+      // (the vote under it, say) are in the widget's.
+      body.lang = entry.lang;
+    }
     if (entry.from === "bot") {
       appendWithLinks(body, entry.text);
     } else {
