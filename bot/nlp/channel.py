@@ -20,12 +20,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 import rasa.utils.endpoints
+import yaml
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.core.processor import MessageProcessor
@@ -36,9 +37,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
 from bot.domain.text_input import Problem, check_message, clean_text
-from bot.domain.variants import LANGUAGE_SLOT, READING_MODE_SLOT
+from bot.domain.variants import LANGUAGE_SLOT, READING_MODE_SLOT, Variant, variant_of
 from bot.runtime.settings import Settings
-from bot.services.content import load_text_fields
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ MAX_SENDER_LENGTH = 255
 
 @dataclass(frozen=True)
 class ChannelMessages:
-    """The channel's Swedish answers; see channel_messages.yml."""
+    """The channel's answers in one variant; see channel_messages.yml."""
 
     bad_request: str
     empty: str
@@ -61,9 +61,32 @@ class ChannelMessages:
     failed: str
 
 
-def load_messages(path: Path = MESSAGES_FILE) -> ChannelMessages:
-    """Read the channel's answers; a missing one fails when Rasa starts."""
-    return load_text_fields(path, ChannelMessages)
+def load_all_messages(path: Path = MESSAGES_FILE) -> dict[Variant, ChannelMessages]:
+    """Read the channel's answers in every variant; a missing one fails when Rasa starts."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    names = [field.name for field in fields(ChannelMessages)]
+
+    def text(name: str, variant: Variant) -> Any:
+        entry = data.get(name) if isinstance(data, dict) else None
+        return entry.get(variant.value) if isinstance(entry, dict) else None
+
+    missing = [
+        f"{name} ({variant.value})"
+        for name in names
+        for variant in Variant
+        if not isinstance(text(name, variant), str)
+    ]
+    if missing:
+        raise ValueError(f"{path}: missing {', '.join(missing)}")
+    return {
+        variant: ChannelMessages(**{name: text(name, variant) for name in names})
+        for variant in Variant
+    }
+
+
+def load_messages(path: Path = MESSAGES_FILE, variant: Variant = Variant.SV) -> ChannelMessages:
+    """Read the channel's answers in one variant (Swedish unless told)."""
+    return load_all_messages(path)[variant]
 
 
 class BadRequest(ValueError):
@@ -151,6 +174,13 @@ class ConversationVariant:
         """The two keys every reply carries."""
         return {"lang": self.lang, "reading": self.reading}
 
+    def variant(self) -> Variant:
+        """Which texts the conversation gets."""
+        return variant_of(self.lang, self.reading)
+
+
+SWEDISH = ConversationVariant("sv", "standard")
+
 
 _original_run_prediction_loop = MessageProcessor._run_prediction_loop
 
@@ -210,23 +240,50 @@ class NamingCollector(CollectingOutputChannel):
 class CleanRestInput(RestInput):
     """The REST channel (POST /webhooks/rest/webhook), safe for any request body."""
 
-    def __init__(self, max_message_length: int, messages: ChannelMessages) -> None:
+    def __init__(
+        self,
+        max_message_length: int,
+        messages: ChannelMessages,
+        variants: Mapping[Variant, ChannelMessages] | None = None,
+    ) -> None:
+        """`messages` in Swedish; `variants` in every variant (only Swedish when not given)."""
         self.max_message_length = max_message_length
         self.messages = messages
+        self.variants = dict(variants or {})
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> CleanRestInput:
         """Built by Rasa at start from credentials.yml; the limit is MAX_MESSAGE_LENGTH."""
         install()
-        return cls(Settings.from_env().max_message_length, load_messages())
+        variants = load_all_messages()
+        return cls(Settings.from_env().max_message_length, variants[Variant.SV], variants)
 
-    def refusal(self, problem: Problem) -> str:
-        """The reply to a message that is not passed on to the bot."""
+    def refusal(self, problem: Problem, variant: Variant = Variant.SV) -> str:
+        """The reply to a message that is not passed on to the bot, in `variant`."""
+        messages = self.variants.get(variant, self.messages)
         return {
-            Problem.EMPTY: self.messages.empty,
-            Problem.UNREADABLE: self.messages.unreadable,
-            Problem.TOO_LONG: self.messages.too_long.format(max_length=self.max_message_length),
+            Problem.EMPTY: messages.empty,
+            Problem.UNREADABLE: messages.unreadable,
+            Problem.TOO_LONG: messages.too_long.format(max_length=self.max_message_length),
         }[problem]
+
+    async def conversation_variant(
+        self, request: Request, sender: str | None
+    ) -> ConversationVariant:
+        """The variant of `sender`'s conversation as the tracker store has it; Swedish for a
+        conversation it does not know, or when it cannot be read."""
+        agent = getattr(request.app.ctx, "agent", None)
+        store = getattr(agent, "tracker_store", None)
+        if sender is None or store is None:
+            return SWEDISH
+        try:
+            tracker = await store.retrieve(sender)
+        except Exception as error:
+            log.warning(
+                "REST channel: no conversation state for a refusal: %s", type(error).__name__
+            )
+            return SWEDISH
+        return ConversationVariant.of(tracker) if tracker is not None else SWEDISH
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The routes of Rasa's RestInput, with the request checked first."""
@@ -247,8 +304,14 @@ class CleanRestInput(RestInput):
                 log.info("REST channel refused a request: %s", error)
                 return response.json({"message": self.messages.bad_request}, status=400)
             if incoming.problem is not None:
+                # A reply as the bot's are, in the conversation's variant and telling it.
                 recipient = incoming.sender or DEFAULT_SENDER_ID
-                reply = {"recipient_id": recipient, "text": self.refusal(incoming.problem)}
+                told = await self.conversation_variant(request, incoming.sender)
+                reply = {
+                    "recipient_id": recipient,
+                    "text": self.refusal(incoming.problem, told.variant()),
+                    **told.fields(),
+                }
                 return response.json([reply])
             args = (incoming.text, incoming.sender, incoming.input_channel, incoming.metadata)
             if rasa.utils.endpoints.bool_arg(request, "stream", default=False):

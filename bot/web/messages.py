@@ -20,7 +20,11 @@ from bot.domain.variants import Variant
 from bot.services.texts import TextSet
 
 MESSAGES_FILE = Path(__file__).with_name("messages.yml")
+# Rasa's REST channel's own refusals (bot/nlp/channel.py), listed with these: the same
+# kind of text, read here as YAML so the web app imports nothing of Rasa.
+CHANNEL_MESSAGES_FILE = Path(__file__).resolve().parents[1] / "nlp" / "channel_messages.yml"
 SOURCE = "widget"
+CHANNEL_SOURCE = "channel"
 
 # Every text widget.js uses (TEXT.<name>); tests/unit/test_web_messages.py checks that
 # the script uses no other. CONSTANT_KEYS are the same in every variant.
@@ -128,28 +132,41 @@ def _variants(entry: Any) -> dict[Variant, str | None]:
     }
 
 
-def widget_text_sets(path: Path = MESSAGES_FILE) -> list[TextSet]:
-    """Every text of the chat API and the widget, in its three variants (None if missing).
+def _text_set(source: str, key: str, entry: Any) -> TextSet:
+    texts = _variants(entry)
+    return TextSet(
+        source=source,
+        key=key,
+        sv=texts[Variant.SV] or "",
+        en=texts[Variant.EN],
+        lattlast=texts[Variant.LATTLAST],
+    )
 
-    Keys are "chat.<name>" and "widget.<name>"; the constant names of the choices are
-    not texts to translate and are not listed.
-    """
+
+def _web_text_sets(path: Path) -> list[TextSet]:
     data = _read(path)
     sets = []
     for section, keys in (("chat", CHAT_KEYS), ("widget", WIDGET_KEYS)):
         entries = _section(data, section)
         for key in (*keys, *(k for k in entries if k not in keys)):
-            texts = _variants(entries.get(key))
-            sets.append(
-                TextSet(
-                    source=SOURCE,
-                    key=f"{section}.{key}",
-                    sv=texts[Variant.SV] or "",
-                    en=texts[Variant.EN],
-                    lattlast=texts[Variant.LATTLAST],
-                )
-            )
+            sets.append(_text_set(SOURCE, f"{section}.{key}", entries.get(key)))
     return sets
+
+
+def widget_text_sets(
+    path: Path = MESSAGES_FILE, channel_path: Path = CHANNEL_MESSAGES_FILE
+) -> list[TextSet]:
+    """Every text of the chat API, the widget and Rasa's REST channel, in its three
+    variants (None where one is missing).
+
+    Keys are "chat.<name>" and "widget.<name>" (source "widget", messages.yml) and
+    "channel.<name>" (source "channel", channel_messages.yml); the constant names of the
+    choices are not texts to translate and are not listed.
+    """
+    channel = _read(channel_path)
+    return _web_text_sets(path) + [
+        _text_set(CHANNEL_SOURCE, f"channel.{key}", entry) for key, entry in channel.items()
+    ]
 
 
 def load_texts(path: Path = MESSAGES_FILE) -> WebTexts:
@@ -158,7 +175,7 @@ def load_texts(path: Path = MESSAGES_FILE) -> WebTexts:
     data = _read(path)
     missing = [
         f"{text_set.key} ({variant.value})"
-        for text_set in widget_text_sets(path)
+        for text_set in _web_text_sets(path)
         for variant in Variant
         if not text_set.text(variant)
     ]

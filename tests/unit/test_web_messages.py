@@ -43,10 +43,14 @@ def test_every_message_is_there_in_every_variant():
     assert load_messages(variant=Variant.EN).empty == "Write a question first."
 
 
-def test_the_text_sets_list_every_chat_and_widget_text_once():
-    expected = [f"chat.{key}" for key in CHAT_KEYS] + [f"widget.{key}" for key in WIDGET_KEYS]
-    assert [text_set.key for text_set in TEXT_SETS] == expected
-    assert all(text_set.source == "widget" for text_set in TEXT_SETS)
+def test_the_text_sets_list_every_chat_widget_and_channel_text_once():
+    channel = ["bad_request", "empty", "unreadable", "too_long", "failed"]
+    expected = (
+        [("widget", f"chat.{key}") for key in CHAT_KEYS]
+        + [("widget", f"widget.{key}") for key in WIDGET_KEYS]
+        + [("channel", f"channel.{key}") for key in channel]
+    )
+    assert [(text_set.source, text_set.key) for text_set in TEXT_SETS] == expected
 
 
 @pytest.mark.parametrize("text_set", TEXT_SETS, ids=IDS)
