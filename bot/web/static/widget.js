@@ -305,7 +305,7 @@
         return;
       }
       input.focus();
-      send(option.payload, TEXT[option.key]);
+      send(option.payload, TEXT[option.key], "", null, option.lang);
     });
     option.node = node;
     variants.appendChild(node);
@@ -849,8 +849,9 @@
 
   // `shown` is what the log shows as the visitor's message (a button's title for
   // its payload); null sends without showing anything (the greeting). `typed` is
-  // what the visitor typed, given back to the input if the message is refused.
-  function send(message, shown, typed, after) {
+  // what the visitor typed, given back to the input if the message is refused;
+  // `shownLang` the language of `shown` when it is not the widget's (a choice's name).
+  function send(message, shown, typed, after, shownLang) {
     var entry = null;
     if (shown !== null && !keep) {
       // The next visitor has written: from now on the conversation is kept.
@@ -859,6 +860,9 @@
     }
     if (shown !== null) {
       entry = { from: "user", text: shown };
+      if (shownLang) {
+        entry.lang = shownLang;
+      }
       history.push(entry);
       saveHistory();
       render();
