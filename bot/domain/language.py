@@ -135,6 +135,36 @@ ENGLISH_WORDS = frozenset(
         "delete",
         "stored",
         "data",
+        "checklist",
+        "restart",
+        "again",
+        "employees",
+        "employee",
+        "profit",
+        "profits",
+        "municipality",
+        "cooperative",
+        "owner",
+        "owns",
+        "own",
+        "qualify",
+        "everything",
+        "anything",
+        "something",
+        "nothing",
+        "also",
+        "only",
+        "because",
+        "than",
+        "them",
+        "then",
+        "other",
+        "us",
+        "wants",
+        "doing",
+        "done",
+        "make",
+        "made",
     ]
 )
 
@@ -264,8 +294,8 @@ _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class Detection:
-    """A message's language, and the stretch of text (first to last telling word) it was
-    judged on."""
+    """A message's language, and where the message stands in the text (surrounding
+    white space left out): the whole message is in that language."""
 
     language: str  # ENGLISH or SWEDISH
     start: int
@@ -286,14 +316,13 @@ def detect_language(text: str) -> Detection | None:
     swedish = [word for word in words if word.group().lower() in SWEDISH_WORDS]
     # One English word in a long message is a borrowing, not the language.
     if len(english) > len(swedish) and (len(english) >= 2 or len(words) <= 2):
-        found = english
         language = ENGLISH
     elif len(swedish) > len(english) and len(swedish) >= 2 and len(words) >= _SWEDISH_MIN_WORDS:
-        found = swedish
         language = SWEDISH
     else:
         return None
-    return Detection(language=language, start=found[0].start(), end=found[-1].end())
+    start = len(text) - len(text.lstrip())
+    return Detection(language=language, start=start, end=len(text.rstrip()))
 
 
 def is_english(text: str) -> bool:

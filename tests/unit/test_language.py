@@ -79,11 +79,11 @@ def test_short_and_undecided_messages_tell_no_language(text):
     assert detect_language(text) is None
 
 
-def test_the_detection_spans_the_words_it_was_judged_on():
-    text = "kan jag ändra svaret om ägandet"
+def test_the_detection_spans_the_whole_message_without_surrounding_space():
+    text = "  kan jag ändra svaret om ägandet?\n"
     detection = detect_language(text)
     assert detection is not None
-    assert text[detection.start : detection.end] == "kan jag ändra svaret om"
+    assert text[detection.start : detection.end] == "kan jag ändra svaret om ägandet?"
 
 
 def test_an_email_address_does_not_count_as_words():
