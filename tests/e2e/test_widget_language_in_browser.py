@@ -246,3 +246,66 @@ def test_no_serious_accessibility_violations_in_either_language(browser, stack, 
         assert tab.axe_violations() == []
     finally:
         tab.page.context.close()
+
+
+@pytest.mark.parametrize("name", ["In English", "Lättläst"])
+def test_on_a_phone_the_choices_and_the_wider_lattlast_panel_need_no_horizontal_scrolling(
+    browser, stack, name
+):
+    viewport = {"width": 360, "height": 740}
+    tab = visit(browser, stack, viewport=viewport)
+    try:
+        tab.open_with_keyboard()
+        expect(tab.bot_messages.first).to_contain_text("Hej!")
+        tab.page.get_by_role("button", name=name, exact=True).click()
+        expect(tab.page.get_by_role("button", name=name, exact=True)).to_have_attribute(
+            "aria-pressed", "true"
+        )
+        assert widget_tests.horizontal_overflow(tab) == 0
+        box = tab.panel.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
+        for choice_name in ("På svenska", "In English", "Vanlig svenska", "Lättläst"):
+            expect(tab.page.get_by_role("button", name=choice_name, exact=True)).to_be_in_viewport()
+        expect(chat_input(tab)).to_be_in_viewport()
+        tab.screenshot(f"lang-3-phone-{'en' if name == 'In English' else 'lattlast'}")
+    finally:
+        tab.page.context.close()
+
+
+def test_the_erase_dialog_is_in_the_widgets_language(tab):
+    tab.open_with_keyboard()
+    expect(tab.bot_messages.first).to_contain_text("Hej!")
+    tab.page.get_by_role("button", name="In English", exact=True).click()
+    expect_english_texts(tab)
+    tab.page.get_by_role("button", name="Delete the conversation").click()
+    dialog = tab.page.get_by_role("dialog", name="Delete the conversation?")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("stays with Tillväxtverket")
+    expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+
+
+def test_an_english_host_page_starts_a_new_visitor_in_english(browser, stack):
+    tab = visit(browser, stack)
+    try:
+
+        def english_page(route):
+            response = route.fetch()
+            body = response.text().replace('data-lang="sv"', 'data-lang="en"')
+            route.fulfill(response=response, body=body)
+
+        tab.page.route(f"{tab.url}/", english_page)
+        tab.page.goto(f"{tab.url}/")
+        expect(tab.page.get_by_role("button", name="Chat with us")).to_be_visible()
+        expect_variant(tab, "en", "standard")
+        with tab.page.expect_response("**/api/chat") as first:
+            tab.page.get_by_role("button", name="Chat with us").click()
+        # The choice goes first, unshown; then the greeting, in English.
+        assert first.value.request.post_data_json["message"] == "/choose_english"
+        expect(tab.bot_messages).to_have_count(1)
+        expect(answer_text(tab.bot_messages.first)).to_have_attribute("lang", "en")
+        expect(tab.visitor_messages).to_have_count(0)
+        expect_english_texts(tab)
+    finally:
+        tab.page.context.close()
