@@ -6,6 +6,7 @@ import math
 import re
 from typing import Any
 
+import yaml
 from aiohttp import web
 
 from bot.domain.text_input import Problem, check_message
@@ -37,9 +38,39 @@ def messages_for(request: web.Request, body: Any = None) -> Messages:
     return request.app[MESSAGES].messages(requested_variant(body))
 
 
-def _page(request: web.Request, template: str) -> web.Response:
-    html = request.app[TEMPLATES].get_template(template).render()
+def _page(request: web.Request, template: str, **context: Any) -> web.Response:
+    html = request.app[TEMPLATES].get_template(template).render(**context)
     return web.Response(text=html, content_type="text/html")
+
+
+PRIVACY_LINK = "tillvaxtverket.se/personuppgifter"
+# content/privacy.yml's English statement ends with the binding Swedish one after this.
+SWEDISH_APPLIES = "\nThe Swedish text applies:"
+
+
+def _linked(text: str) -> tuple[str, str, str] | None:
+    """The text cut around the agency's privacy page address, to link it; None if empty."""
+    if not text:
+        return None
+    before, link, after = text.partition(PRIVACY_LINK)
+    return before, link, after
+
+
+def privacy_translations(request: web.Request) -> dict[str, tuple[str, str, str] | None]:
+    """The statement in English and in lättläst from content/privacy.yml (`en.statement`,
+    `lattlast.statement`), as the bot says it; None for one the file does not have."""
+    path = request.app[SETTINGS].content_dir / "privacy.yml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        data = {}
+
+    def statement(variant: str) -> str:
+        section = data.get(variant) if isinstance(data, dict) else None
+        text = section.get("statement") if isinstance(section, dict) else None
+        return text.split(SWEDISH_APPLIES)[0].strip() if isinstance(text, str) else ""
+
+    return {"english": _linked(statement("en")), "lattlast": _linked(statement("lattlast"))}
 
 
 async def index(request: web.Request) -> web.Response:
@@ -48,8 +79,9 @@ async def index(request: web.Request) -> web.Response:
 
 
 async def privacy(request: web.Request) -> web.Response:
-    """The privacy statement, word for word from the agency page."""
-    return _page(request, "privacy.html")
+    """The privacy statement, word for word from the agency page, and the bot's English
+    and lättläst versions of it below (the Swedish text applies)."""
+    return _page(request, "privacy.html", **privacy_translations(request))
 
 
 async def counselling(request: web.Request) -> web.Response:

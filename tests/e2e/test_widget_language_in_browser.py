@@ -80,9 +80,9 @@ def expect_english_texts(tab: Visit) -> None:
     expect(tab.page.get_by_role("button", name="New conversation")).to_have_text("New")
     expect(tab.page.get_by_role("button", name="Save the conversation")).to_have_text("Save")
     expect(tab.page.get_by_role("button", name="Delete the conversation")).to_have_text("Delete")
-    expect(
-        tab.page.get_by_role("link", name="How we process personal data (in Swedish)")
-    ).to_have_attribute("hreflang", "sv")
+    expect(tab.page.get_by_role("link", name="How we process personal data")).to_have_attribute(
+        "href", f"{tab.url}/integritet#in-english"
+    )
     expect(tab.page.get_by_role("group", name="Conversation:")).to_be_visible()
     expect(tab.page.get_by_role("group", name="Language:")).to_be_visible()
     expect(tab.page.get_by_role("button", name="Close the chat")).to_be_visible()
@@ -93,7 +93,9 @@ def expect_lattlast_texts(tab: Visit) -> None:
     expect(tab.page.get_by_role("button", name="Börja om")).to_be_visible()
     expect(tab.page.get_by_role("button", name="Ta bort allt vi skrev")).to_have_text("Ta bort")
     expect(tab.page.get_by_role("group", name="Du kan:")).to_be_visible()
-    expect(tab.page.get_by_role("link", name="Så gör vi med dina uppgifter")).to_be_visible()
+    expect(tab.page.get_by_role("link", name="Så gör vi med dina uppgifter")).to_have_attribute(
+        "href", f"{tab.url}/integritet#lattlast"
+    )
 
 
 def answer_text(message):

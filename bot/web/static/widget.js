@@ -369,9 +369,9 @@
 
   var footer = el("p", "asf-chat__footer");
   var privacyLink = el("a", "asf-chat__privacy");
-  privacyLink.href = privacyUrl;
-  // The privacy statement is a page in Swedish, whatever the widget's language.
-  privacyLink.hreflang = "sv";
+  // The privacy page: the binding Swedish statement, and below it in lättläst and in
+  // English (#lattlast, #in-english), where the link leads in those variants.
+  var PRIVACY_PARTS = { sv: "", en: "#in-english", lattlast: "#lattlast" };
   footer.appendChild(privacyLink);
 
   // New messages are announced here, one at a time, without re-reading the log.
@@ -430,6 +430,7 @@
     input.placeholder = TEXT.inputLabel;
     sendButton.textContent = TEXT.send;
     privacyLink.textContent = TEXT.privacy;
+    privacyLink.href = privacyUrl + PRIVACY_PARTS[variantOf(choice)];
   }
   applyTexts();
 
