@@ -6,6 +6,13 @@ gets to the pipeline: a lone surrogate in the message made spaCy raise, one in t
 made the tracker store exit the server, and a body that is JSON but not an object made
 Sanic answer 500. Here a malformed request gets a 400, a message that cannot be read or is
 too long gets a friendly reply, and the text reaching NLU is what the web app would send.
+
+Every reply also tells the conversation's variant (`lang`: sv or en, `reading`: standard
+or lattlast), read from the tracker's `language` and `reading_mode` slots once Rasa has
+predicted and run its actions for the message: the widget shows its own texts in it.
+Rasa's processor has no hook there, so `install()` (called when Rasa builds this
+channel from credentials.yml) wraps MessageProcessor._run_prediction_loop to hand the
+final tracker's slots to the collecting output channel.
 """
 
 from __future__ import annotations
@@ -13,22 +20,25 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 import rasa.utils.endpoints
+import yaml
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
+from rasa.core.processor import MessageProcessor
 from rasa.shared.constants import DEFAULT_SENDER_ID
+from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
 from bot.domain.text_input import Problem, check_message, clean_text
+from bot.domain.variants import LANGUAGE_SLOT, READING_MODE_SLOT, Variant, variant_of
 from bot.runtime.settings import Settings
-from bot.services.content import load_text_fields
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +52,7 @@ MAX_SENDER_LENGTH = 255
 
 @dataclass(frozen=True)
 class ChannelMessages:
-    """The channel's Swedish answers; see channel_messages.yml."""
+    """The channel's answers in one variant; see channel_messages.yml."""
 
     bad_request: str
     empty: str
@@ -51,9 +61,32 @@ class ChannelMessages:
     failed: str
 
 
-def load_messages(path: Path = MESSAGES_FILE) -> ChannelMessages:
-    """Read the channel's answers; a missing one fails when Rasa starts."""
-    return load_text_fields(path, ChannelMessages)
+def load_all_messages(path: Path = MESSAGES_FILE) -> dict[Variant, ChannelMessages]:
+    """Read the channel's answers in every variant; a missing one fails when Rasa starts."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    names = [field.name for field in fields(ChannelMessages)]
+
+    def text(name: str, variant: Variant) -> Any:
+        entry = data.get(name) if isinstance(data, dict) else None
+        return entry.get(variant.value) if isinstance(entry, dict) else None
+
+    missing = [
+        f"{name} ({variant.value})"
+        for name in names
+        for variant in Variant
+        if not isinstance(text(name, variant), str)
+    ]
+    if missing:
+        raise ValueError(f"{path}: missing {', '.join(missing)}")
+    return {
+        variant: ChannelMessages(**{name: text(name, variant) for name in names})
+        for variant in Variant
+    }
+
+
+def load_messages(path: Path = MESSAGES_FILE, variant: Variant = Variant.SV) -> ChannelMessages:
+    """Read the channel's answers in one variant (Swedish unless told)."""
+    return load_all_messages(path)[variant]
 
 
 class BadRequest(ValueError):
@@ -120,6 +153,52 @@ def read_request(body: bytes, max_length: int, default_channel: str) -> Incoming
     return Incoming(sender, checked.text, checked.problem, input_channel, metadata)
 
 
+@dataclass(frozen=True)
+class ConversationVariant:
+    """The variant a conversation is in, as every reply of the channel tells it."""
+
+    lang: str  # "sv" or "en"
+    reading: str  # "standard" or "lattlast"
+
+    @classmethod
+    def of(cls, tracker: DialogueStateTracker) -> ConversationVariant:
+        """Read from the tracker's slots; anything unknown reads as standard Swedish."""
+        language = tracker.get_slot(LANGUAGE_SLOT)
+        reading_mode = tracker.get_slot(READING_MODE_SLOT)
+        return cls(
+            lang="en" if language == "en" else "sv",
+            reading="lattlast" if reading_mode == "lattlast" else "standard",
+        )
+
+    def fields(self) -> dict[str, str]:
+        """The two keys every reply carries."""
+        return {"lang": self.lang, "reading": self.reading}
+
+    def variant(self) -> Variant:
+        """Which texts the conversation gets."""
+        return variant_of(self.lang, self.reading)
+
+
+SWEDISH = ConversationVariant("sv", "standard")
+
+
+_original_run_prediction_loop = MessageProcessor._run_prediction_loop
+
+
+async def _run_prediction_loop_telling_variant(
+    self: MessageProcessor, output_channel: Any, tracker: DialogueStateTracker
+) -> None:
+    """Rasa's prediction loop; then the collector learns the conversation's variant."""
+    await _original_run_prediction_loop(self, output_channel, tracker)
+    if isinstance(output_channel, NamingCollector):
+        output_channel.variant = ConversationVariant.of(tracker)
+
+
+def install() -> None:
+    """Let the processor tell the channel the variant after each message (idempotent)."""
+    MessageProcessor._run_prediction_loop = _run_prediction_loop_telling_variant  # type: ignore[method-assign]
+
+
 class NamingCollector(CollectingOutputChannel):
     """Collects the bot's replies as Rasa's REST channel does, each with the name of the
     response in domain.yml it came from (`response`), and the condition of the variation
@@ -129,7 +208,20 @@ class NamingCollector(CollectingOutputChannel):
     of rules and stories and for those a custom action names
     (dispatcher.utter_message(response=...)) alike; the web app decides from them which
     replies ask for the visitor's vote (bot.domain.feedback).
+
+    `variant` is the conversation's variant after the message, set by the processor
+    (see install()); `replies()` puts it into every reply.
     """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.variant: ConversationVariant | None = None
+
+    def replies(self) -> list[dict[str, Any]]:
+        """The collected messages, each with the conversation's variant when known."""
+        if self.variant is None:
+            return self.messages
+        return [{**message, **self.variant.fields()} for message in self.messages]
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         """Send as CollectingOutputChannel does, and name what it collected."""
@@ -148,22 +240,50 @@ class NamingCollector(CollectingOutputChannel):
 class CleanRestInput(RestInput):
     """The REST channel (POST /webhooks/rest/webhook), safe for any request body."""
 
-    def __init__(self, max_message_length: int, messages: ChannelMessages) -> None:
+    def __init__(
+        self,
+        max_message_length: int,
+        messages: ChannelMessages,
+        variants: Mapping[Variant, ChannelMessages] | None = None,
+    ) -> None:
+        """`messages` in Swedish; `variants` in every variant (only Swedish when not given)."""
         self.max_message_length = max_message_length
         self.messages = messages
+        self.variants = dict(variants or {})
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> CleanRestInput:
         """Built by Rasa at start from credentials.yml; the limit is MAX_MESSAGE_LENGTH."""
-        return cls(Settings.from_env().max_message_length, load_messages())
+        install()
+        variants = load_all_messages()
+        return cls(Settings.from_env().max_message_length, variants[Variant.SV], variants)
 
-    def refusal(self, problem: Problem) -> str:
-        """The reply to a message that is not passed on to the bot."""
+    def refusal(self, problem: Problem, variant: Variant = Variant.SV) -> str:
+        """The reply to a message that is not passed on to the bot, in `variant`."""
+        messages = self.variants.get(variant, self.messages)
         return {
-            Problem.EMPTY: self.messages.empty,
-            Problem.UNREADABLE: self.messages.unreadable,
-            Problem.TOO_LONG: self.messages.too_long.format(max_length=self.max_message_length),
+            Problem.EMPTY: messages.empty,
+            Problem.UNREADABLE: messages.unreadable,
+            Problem.TOO_LONG: messages.too_long.format(max_length=self.max_message_length),
         }[problem]
+
+    async def conversation_variant(
+        self, request: Request, sender: str | None
+    ) -> ConversationVariant:
+        """The variant of `sender`'s conversation as the tracker store has it; Swedish for a
+        conversation it does not know, or when it cannot be read."""
+        agent = getattr(request.app.ctx, "agent", None)
+        store = getattr(agent, "tracker_store", None)
+        if sender is None or store is None:
+            return SWEDISH
+        try:
+            tracker = await store.retrieve(sender)
+        except Exception as error:
+            log.warning(
+                "REST channel: no conversation state for a refusal: %s", type(error).__name__
+            )
+            return SWEDISH
+        return ConversationVariant.of(tracker) if tracker is not None else SWEDISH
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The routes of Rasa's RestInput, with the request checked first."""
@@ -184,8 +304,14 @@ class CleanRestInput(RestInput):
                 log.info("REST channel refused a request: %s", error)
                 return response.json({"message": self.messages.bad_request}, status=400)
             if incoming.problem is not None:
+                # A reply as the bot's are, in the conversation's variant and telling it.
                 recipient = incoming.sender or DEFAULT_SENDER_ID
-                reply = {"recipient_id": recipient, "text": self.refusal(incoming.problem)}
+                told = await self.conversation_variant(request, incoming.sender)
+                reply = {
+                    "recipient_id": recipient,
+                    "text": self.refusal(incoming.problem, told.variant()),
+                    **told.fields(),
+                }
                 return response.json([reply])
             args = (incoming.text, incoming.sender, incoming.input_channel, incoming.metadata)
             if rasa.utils.endpoints.bool_arg(request, "stream", default=False):
@@ -218,4 +344,4 @@ class CleanRestInput(RestInput):
             # No message text in the log: it may hold personal data.
             log.exception("REST channel: the bot failed to handle a message")
             return response.json({"message": self.messages.failed}, status=500)
-        return response.json(collector.messages)
+        return response.json(collector.replies())

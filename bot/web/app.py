@@ -16,8 +16,17 @@ from bot.runtime.settings import Settings
 from bot.services.content import ContentRepository
 from bot.services.feedback import FeedbackService
 from bot.storage.feedback import FeedbackRepository
-from bot.web.keys import CONTENT, FEEDBACK, LIMITER, MESSAGES, RASA, SETTINGS, TEMPLATES
-from bot.web.messages import load_messages
+from bot.web.keys import (
+    CONTENT,
+    FEEDBACK,
+    LIMITER,
+    MESSAGES,
+    RASA,
+    SETTINGS,
+    TEMPLATES,
+    WIDGET_SCRIPT,
+)
+from bot.web.messages import load_texts, widget_script
 from bot.web.middleware import add_security_headers
 from bot.web.rasa import RasaClient
 from bot.web.ratelimit import RateLimiter, RedisRateLimiter
@@ -104,7 +113,9 @@ def create_app(
     app = web.Application(client_max_size=MAX_REQUEST_BYTES)
     app[SETTINGS] = settings
     app[CONTENT] = ContentRepository(settings.content_dir)
-    app[MESSAGES] = load_messages()
+    app[MESSAGES] = load_texts()
+    source = (HERE / "static" / "widget.js").read_text(encoding="utf-8")
+    app[WIDGET_SCRIPT] = widget_script(source, app[MESSAGES]).encode("utf-8")
     if settings.redis_url:
         app.cleanup_ctx.append(_shared_rate_limits(clock))
     else:

@@ -67,7 +67,8 @@ def _asking(state: dict[str, Any]) -> str | None:
 
 async def checklist(request: web.Request) -> web.Response:
     """The conversation's six criteria, each answer and outcome, the verdict once complete."""
-    messages = request.app[MESSAGES]
+    # The counselling view is the advisers' own, in Swedish.
+    messages = request.app[MESSAGES].messages()
     try:
         body: Any = await request.json()
     except (web.HTTPRequestEntityTooLarge, ValueError, UnicodeDecodeError):
@@ -112,7 +113,7 @@ async def _summary(request: web.Request) -> Summary | web.Response:
     try:
         session = await _session_from_form(request)
     except (BadSession, web.HTTPRequestEntityTooLarge, ValueError, UnicodeDecodeError):
-        return _text(400, request.app[MESSAGES].bad_session)
+        return _text(400, request.app[MESSAGES].messages().bad_session)
     try:
         state = await request.app[RASA].tracker(session)
     except RasaUnavailable:

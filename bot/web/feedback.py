@@ -16,8 +16,8 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.domain.feedback import InvalidVote, parse_ballot
-from bot.web.handlers import is_session_id
-from bot.web.keys import FEEDBACK, LIMITER, MESSAGES
+from bot.web.handlers import is_session_id, messages_for
+from bot.web.keys import FEEDBACK, LIMITER
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +46,9 @@ def from_this_site(request: web.Request) -> bool:
 
 
 async def feedback(request: web.Request) -> web.Response:
-    """Store the visitor's vote on one answer (204), or say why not."""
-    messages = request.app[MESSAGES]
+    """Store the visitor's vote on one answer (204), or say why not (in the variant the
+    body's `lang` and `reading` ask for, as the chat API does)."""
+    messages = messages_for(request)
     if not from_this_site(request):
         return _refuse(403, messages.bad_request)
     try:
@@ -56,6 +57,7 @@ async def feedback(request: web.Request) -> web.Response:
         return _refuse(400, messages.bad_request)
     if not isinstance(body, dict):
         return _refuse(400, messages.bad_request)
+    messages = messages_for(request, body)
     session = body.get("session")
     if not is_session_id(session):
         return _refuse(400, messages.bad_session)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -21,6 +22,34 @@ class RasaUnavailable(RuntimeError):
 
 class NoRasaToken(RasaUnavailable):
     """The web app has no token for Rasa's HTTP API (RASA_TOKEN is unset)."""
+
+
+LANGS = ("sv", "en")
+READINGS = ("standard", "lattlast")
+
+
+@dataclass(frozen=True)
+class RasaAnswer:
+    """The bot's replies to one message, and the conversation's variant after it as Rasa
+    tells it (bot/nlp/channel.py): `lang` sv|en, `reading` standard|lattlast, None when
+    no reply said."""
+
+    replies: list[dict[str, Any]]
+    lang: str | None = None
+    reading: str | None = None
+
+
+def _told(data: list[Any], key: str, allowed: tuple[str, ...]) -> str | None:
+    """The value of `key` the replies tell (the last one that does), if it is allowed."""
+    told = [item.get(key) for item in data if isinstance(item, dict)]
+    known = [value for value in told if value in allowed]
+    return known[-1] if known else None
+
+
+def _answer(data: Any) -> RasaAnswer:
+    """The replies and the variant they tell."""
+    replies = _replies(data)
+    return RasaAnswer(replies, _told(data, "lang", LANGS), _told(data, "reading", READINGS))
 
 
 def _replies(data: Any) -> list[dict[str, Any]]:
@@ -66,8 +95,9 @@ class RasaClient:
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._token = token
 
-    async def send(self, sender: str, message: str) -> list[dict[str, Any]]:
-        """Send one message as `sender` and return the replies; RasaUnavailable if none came."""
+    async def send(self, sender: str, message: str) -> RasaAnswer:
+        """Send one message as `sender` and return the replies and the conversation's
+        variant; RasaUnavailable if none came."""
         try:
             async with self._session.post(
                 self._url,
@@ -76,7 +106,7 @@ class RasaClient:
             ) as response:
                 if response.status != 200:
                     raise RasaUnavailable(f"Rasa answered HTTP {response.status}")
-                return _replies(await response.json(content_type=None))
+                return _answer(await response.json(content_type=None))
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError, RasaUnavailable) as error:
             # No message text in the log: it may hold personal data.
             log.warning("Rasa at %s gave no answer: %r", self._url, error)

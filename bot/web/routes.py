@@ -16,6 +16,8 @@ def setup_routes(app: web.Application, static_dir: Path) -> None:
     app.router.add_get("/radgivning", handlers.counselling, name="counselling")
     app.router.add_get("/health", handlers.health, name="health")
     app.router.add_post("/api/chat", handlers.chat, name="chat")
+    # widget.js is served with the widget's texts in it; the other files as they are.
+    app.router.add_get("/static/widget.js", handlers.widget, name="widget")
     app.router.add_post("/api/feedback", feedback.feedback, name="feedback")
     app.router.add_post("/api/checklist", counselling.checklist, name="checklist")
     app.router.add_post("/radgivning/sammanfattning", counselling.summary_page, name="summary")

@@ -165,3 +165,20 @@ async def test_when_the_database_cannot_store_the_vote_the_visitor_is_told(
         503,
         {"message": "Omdömet kunde inte sparas just nu. Försök igen om en stund."},
     )
+
+
+@pytest.mark.parametrize(
+    ("variant", "expected"),
+    [
+        ({"lang": "en", "reading": "standard"}, "Your rating could not be saved. Reload"),
+        ({"lang": "sv", "reading": "lattlast"}, "Vi kunde inte spara ditt svar.\nLadda om"),
+        ({"lang": "sv", "reading": "standard"}, REFUSED),
+    ],
+)
+async def test_a_refused_vote_is_answered_in_the_variant_the_widget_shows(
+    client, migrated, variant, expected
+):
+    status, body = await post(client, ballot(vote="maybe", **variant))
+    assert status == 422
+    assert body["message"].startswith(expected)
+    assert rows(migrated) == []

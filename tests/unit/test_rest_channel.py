@@ -12,11 +12,17 @@ import aiohttp
 import pytest
 import pytest_asyncio
 from rasa.core.channels.channel import UserMessage, register
+from rasa.shared.core.events import SlotSet
+from rasa.shared.core.slots import AnySlot
+from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Sanic
 
+from bot.domain.variants import Variant
 from bot.nlp.channel import (
     MAX_BODY_BYTES,
     CleanRestInput,
+    ConversationVariant,
+    load_all_messages,
     load_messages,
 )
 from tests.conftest import free_port
@@ -31,6 +37,19 @@ UNREADABLE = "Chatten kunde inte läsa tecknen i meddelandet. Skriv din fråga m
 TOO_LONG = "Meddelandet är för långt. Skriv högst 20 tecken och försök igen."
 
 
+class FakeTrackerStore:
+    """Stands in for Rasa's tracker store: the conversations it knows, by sender."""
+
+    def __init__(self) -> None:
+        self.trackers: dict[str, DialogueStateTracker] = {}
+        self.error: Exception | None = None
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        if self.error:
+            raise self.error
+        return self.trackers.get(sender_id)
+
+
 class FakeAgent:
     """Stands in for Rasa's agent: remembers each message and answers it, or fails."""
 
@@ -39,11 +58,16 @@ class FakeAgent:
         self.error: Exception | None = None
         # When set, the answer is sent as Rasa sends a domain response: with its name.
         self.response: str | None = None
+        # When set, told to the collector as Rasa's processor tells it after predicting.
+        self.variant: ConversationVariant | None = None
+        self.tracker_store = FakeTrackerStore()
 
     async def handle_message(self, message: UserMessage) -> None:
         self.received.append(message)
         if self.error:
             raise self.error
+        if self.variant:
+            message.output_channel.variant = self.variant
         if self.response:
             await message.output_channel.send_response(
                 message.sender_id,
@@ -75,7 +99,8 @@ async def server() -> AsyncIterator[tuple[str, FakeAgent]]:
     and cannot start a second app in the same process."""
     app = Sanic(f"test_rest_channel_{uuid.uuid4().hex}")
     app.ctx.agent = FakeAgent()
-    register([CleanRestInput(LIMIT, load_messages())], app, route="/webhooks/")
+    variants = load_all_messages()
+    register([CleanRestInput(LIMIT, load_messages(), variants)], app, route="/webhooks/")
     port = free_port()
     server = await app.create_server(
         host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False
@@ -95,6 +120,8 @@ async def channel(server) -> AsyncIterator[Channel]:
     agent.received.clear()
     agent.error = None
     agent.response = None
+    agent.variant = None
+    agent.tracker_store = FakeTrackerStore()
     async with aiohttp.ClientSession() as http:
         yield Channel(url, agent, http)
 
@@ -116,6 +143,24 @@ async def test_each_reply_keeps_the_name_of_the_response_it_came_from(channel):
                 "recipient_id": "anna",
                 "text": "Svar: Vad är ett ASF?",
                 "response": "utter_what_is_asf",
+            }
+        ],
+    )
+
+
+async def test_each_reply_tells_the_conversations_variant(channel):
+    channel.agent.variant = ConversationVariant("en", "standard")
+    channel.agent.response = "utter_what_is_asf"
+    status, replies = await channel.post(b'{"sender": "anna", "message": "what is an asf"}')
+    assert (status, replies) == (
+        200,
+        [
+            {
+                "recipient_id": "anna",
+                "text": "Svar: what is an asf",
+                "response": "utter_what_is_asf",
+                "lang": "en",
+                "reading": "standard",
             }
         ],
     )
@@ -154,8 +199,55 @@ async def test_a_message_the_bot_cannot_take_gets_a_friendly_reply_and_never_rea
 ):
     body = f'{{"sender": "anna", "message": "{message}"}}'.encode()
     status, replies = await channel.post(body)
-    assert (status, replies) == (200, [{"recipient_id": "anna", "text": reply}])
+    swedish = {"lang": "sv", "reading": "standard"}
+    assert (status, replies) == (200, [{"recipient_id": "anna", "text": reply, **swedish}])
     assert channel.agent.received == []
+
+
+def conversation(sender: str, **slots: str) -> DialogueStateTracker:
+    known = [AnySlot(name, []) for name in ("language", "reading_mode")]
+    tracker = DialogueStateTracker(sender, known)
+    for name, value in slots.items():
+        tracker.update(SlotSet(name, value))
+    return tracker
+
+
+@pytest.mark.parametrize(
+    ("slots", "reply", "told"),
+    [
+        ({"language": "en"}, "Write a question first.", ("en", "standard")),
+        ({"language": "sv", "reading_mode": "lattlast"}, EMPTY, ("sv", "lattlast")),
+        ({}, EMPTY, ("sv", "standard")),
+    ],
+)
+async def test_a_refusal_is_in_the_conversations_variant_and_tells_it(channel, slots, reply, told):
+    channel.agent.tracker_store.trackers["anna"] = conversation("anna", **slots)
+    status, replies = await channel.post(b'{"sender": "anna", "message": "  "}')
+    assert status == 200
+    assert replies == [{"recipient_id": "anna", "text": reply, "lang": told[0], "reading": told[1]}]
+
+
+async def test_a_lattlast_refusal_keeps_its_line_breaks(channel):
+    channel.agent.tracker_store.trackers["anna"] = conversation(
+        "anna", language="sv", reading_mode="lattlast"
+    )
+    _, replies = await channel.post(json.dumps({"sender": "anna", "message": "x" * 50}).encode())
+    assert replies[0]["text"] == "Du skrev för mycket.\nSkriv högst 20 tecken.\nFörsök sedan igen."
+
+
+async def test_a_tracker_store_that_fails_leaves_the_refusal_in_swedish(channel):
+    channel.agent.tracker_store.error = RuntimeError("database away")
+    status, replies = await channel.post(b'{"sender": "anna", "message": ""}')
+    assert (status, replies[0]["text"], replies[0]["lang"]) == (200, EMPTY, "sv")
+
+
+async def test_every_channel_message_is_there_in_every_variant(tmp_path):
+    variants = load_all_messages()
+    assert variants[Variant.EN].empty == "Write a question first."
+    path = tmp_path / "channel_messages.yml"
+    path.write_text("empty:\n  sv: Skriv en fråga först.\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"empty \(en\)"):
+        load_all_messages(path)
 
 
 async def test_the_length_limit_counts_the_cleaned_text(channel):

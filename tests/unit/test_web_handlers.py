@@ -13,6 +13,7 @@ from aiohttp import web
 
 from bot.runtime.settings import PROJECT_ROOT, Settings
 from bot.web.app import create_app
+from bot.web.messages import load_texts, widget_script
 
 SESSION = "a-visitor-session-0123456789"
 UNREACHABLE = "Chatten går inte att nå just nu. Försök igen, eller ring 08-681 9223."
@@ -100,7 +101,76 @@ async def test_a_message_is_forwarded_to_rasa_as_the_session_and_the_replies_com
                 "response": None,
                 "answer": False,
             },
-        ]
+        ],
+        # Rasa did not say: the variant the widget shows (none given: Swedish).
+        "lang": "sv",
+        "reading": "standard",
+    }
+
+
+async def test_the_conversations_variant_comes_back_as_rasa_tells_it(client, fake_rasa):
+    fake_rasa.replies = [
+        {
+            "recipient_id": SESSION,
+            "text": "I will answer in English.",
+            "lang": "en",
+            "reading": "standard",
+        },
+        {"recipient_id": SESSION, "text": "Hi!", "lang": "en", "reading": "standard"},
+    ]
+    body = {"session": SESSION, "message": "/choose_english", "lang": "sv", "reading": "lattlast"}
+    status, answer = await post(client, body)
+    assert status == 200
+    assert (answer["lang"], answer["reading"]) == ("en", "standard")
+    # Only what the widget shows goes on, not the variant of each reply.
+    assert all(
+        set(reply) == {"text", "buttons", "response", "answer"} for reply in answer["replies"]
+    )
+    assert fake_rasa.received == [{"sender": SESSION, "message": "/choose_english"}]
+
+
+async def test_a_variant_rasa_does_not_know_is_not_passed_on(client, fake_rasa):
+    fake_rasa.replies = [{"recipient_id": SESSION, "text": "Hej", "lang": "de", "reading": "x"}]
+    body = {"session": SESSION, "message": "hej", "lang": "en", "reading": "standard"}
+    status, answer = await post(client, body)
+    assert status == 200
+    assert (answer["lang"], answer["reading"]) == ("en", "standard")
+
+
+@pytest.mark.parametrize(
+    ("lang", "reading", "expected"),
+    [
+        ("en", "standard", "Write a question first."),
+        ("en", "lattlast", "Write a question first."),
+        ("sv", "lattlast", "Skriv en fråga först."),
+        ("sv", "standard", "Skriv en fråga först."),
+        ("fr", None, "Skriv en fråga först."),
+    ],
+)
+async def test_a_refusal_is_in_the_variant_the_widget_shows(
+    client, fake_rasa, lang, reading, expected
+):
+    body = {"session": SESSION, "message": "   ", "lang": lang, "reading": reading}
+    status, answer = await post(client, body)
+    assert status == 422
+    assert answer == {"message": expected}
+    assert fake_rasa.received == []
+
+
+async def test_a_message_too_long_is_refused_in_lattlast_with_its_line_breaks(client):
+    body = {"session": SESSION, "message": "x" * 2000, "lang": "sv", "reading": "lattlast"}
+    status, answer = await post(client, body)
+    assert status == 422
+    assert answer["message"].startswith("Du skrev för mycket.\nSkriv högst ")
+
+
+async def test_when_rasa_is_down_the_visitor_is_told_in_english(aiohttp_client):
+    client = await aiohttp_client(create_app(Settings(rasa_url=dead_url())))
+    body = {"session": SESSION, "message": "what is an asf", "lang": "en", "reading": "standard"}
+    status, answer = await post(client, body)
+    assert status == 503
+    assert answer == {
+        "message": "The chat cannot be reached right now. Try again, or call 08-681 9223."
     }
 
 
@@ -373,14 +443,27 @@ async def test_the_demo_page_embeds_the_widget_with_one_script_tag(client):
     assert html.count("<script") == 1
     assert (
         '<script src="/static/widget.js" data-bot-url="/" data-title="ASF-hjälpen" '
-        'data-lang="sv" defer></script>'
+        'data-lang="sv"\n          data-page-lang="follow" defer></script>'
     ) in html
+    # The page's <html lang> follows the chat; its own text stays marked as Swedish.
+    for element in (
+        '<header class="site-header" lang="sv">',
+        '<main id="innehall" tabindex="-1" lang="sv">',
+    ):
+        assert element in html
 
 
-async def test_the_widget_assets_are_served_as_they_are(client):
-    for name, kind in (("widget.js", "javascript"), ("widget.css", "text/css")):
-        response = await client.get(f"/static/{name}")
-        assert response.status == 200
-        assert kind in response.headers["Content-Type"]
-        path = PROJECT_ROOT / "bot" / "web" / "static" / name
-        assert await response.read() == path.read_bytes()
+async def test_the_widget_assets_are_served_the_script_with_its_texts_in_it(client):
+    static = PROJECT_ROOT / "bot" / "web" / "static"
+    response = await client.get("/static/widget.css")
+    assert response.status == 200
+    assert "text/css" in response.headers["Content-Type"]
+    assert await response.read() == (static / "widget.css").read_bytes()
+
+    response = await client.get("/static/widget.js")
+    assert response.status == 200
+    assert response.headers["Content-Type"] == "text/javascript; charset=utf-8"
+    assert response.headers["Cache-Control"] == "no-cache"
+    served = await response.text()
+    assert served == widget_script((static / "widget.js").read_text(encoding="utf-8"), load_texts())
+    assert '"launcher": "Chat with us"' in served

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import shutil
 from html.parser import HTMLParser
 
 import pytest
+import yaml
 
-from bot.runtime.settings import Settings
+from bot.runtime.settings import PROJECT_ROOT, Settings
 from bot.web.app import create_app
 
 PRIVACY_STATEMENT = (
@@ -175,3 +177,68 @@ async def test_the_end_of_a_meeting_asks_first_and_says_what_is_deleted(client):
     assert end["data-confirm-title"] == "Avsluta och rensa?"
     assert "Det går inte att ångra." in end["data-confirm-text"]
     assert end["data-confirm"] == "Ja, avsluta och rensa"
+
+
+EN_STATEMENT = (
+    "If you fill in your e-mail address, it is stored by Tillväxtverket, and we are "
+    "responsible for this information. We store the e-mail address only so that we can "
+    "answer you if you have a question. Read more about how we process personal data at "
+    "tillvaxtverket.se/personuppgifter."
+)
+LATTLAST_STATEMENT = (
+    "Tillväxtverket sparar din e-postadress.\nLäs mer på tillvaxtverket.se/personuppgifter."
+)
+
+
+@pytest.fixture
+async def translated_client(aiohttp_client, tmp_path):
+    """The web app with content whose privacy.yml has the English and lättläst statements."""
+    content = tmp_path / "content"
+    shutil.copytree(PROJECT_ROOT / "content", content)
+    privacy = yaml.safe_load((content / "privacy.yml").read_text(encoding="utf-8"))
+    privacy.setdefault("en", {})["statement"] = (
+        f"{EN_STATEMENT}\nThe Swedish text applies:\n{{swedish}}"
+    )
+    privacy.setdefault("lattlast", {})["statement"] = LATTLAST_STATEMENT
+    (content / "privacy.yml").write_text(yaml.safe_dump(privacy, allow_unicode=True), "utf-8")
+    settings = Settings(rasa_url="http://127.0.0.1:9", content_dir=content)
+    return await aiohttp_client(create_app(settings))
+
+
+async def test_the_privacy_page_gives_the_bots_english_and_lattlast_statements_below(
+    translated_client,
+):
+    page = await main_text(translated_client, "/integritet")
+    assert page.blocks[:2] == ["Behandling av personuppgifter", PRIVACY_STATEMENT]
+    # The Swedish text applies: it follows the English one again, word for word.
+    assert page.blocks[2:] == [
+        "Lättläst",
+        normalise(LATTLAST_STATEMENT),
+        "In English",
+        EN_STATEMENT,
+        "The Swedish text applies:",
+        PRIVACY_STATEMENT,
+    ]
+    assert (
+        page.links.count(
+            ("https://tillvaxtverket.se/personuppgifter", "tillvaxtverket.se/personuppgifter")
+        )
+        == 4
+    )
+    html = await (await translated_client.get("/integritet")).text()
+    assert '<section class="statement-variant" lang="en" aria-labelledby="in-english">' in html
+    assert '<h2 id="lattlast">Lättläst</h2>' in html
+    assert "Lättläst: Tillväxtverket sparar din e-postadress.\nLäs mer" not in html
+    assert "Tillväxtverket sparar din e-postadress.\nLäs mer på <a" in html
+
+
+async def test_without_translations_the_privacy_page_has_the_swedish_statement_only(
+    aiohttp_client, tmp_path
+):
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "privacy.yml").write_text("statement: Svensk text.\n", encoding="utf-8")
+    settings = Settings(rasa_url="http://127.0.0.1:9", content_dir=content)
+    client = await aiohttp_client(create_app(settings))
+    page = await main_text(client, "/integritet")
+    assert page.blocks == ["Behandling av personuppgifter", PRIVACY_STATEMENT]

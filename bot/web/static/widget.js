@@ -23,6 +23,17 @@
  * (/not_helpful) through the chat, as the visitor's own step, so the bot offers to hand
  * the question to staff.
  *
+ * Languages: the conversation is in Swedish, English or lättläst (easy-to-read)
+ * Swedish. Rasa decides from the conversation (an English message switches to English)
+ * and tells it with every answer (`lang` sv|en, `reading` standard|lattlast); the
+ * widget then shows its own texts (served in it from bot/web/messages.yml) in that
+ * variant, sets its `lang` and `data-lang` (and `data-reading`) attributes, and keeps
+ * the choice in localStorage. Four buttons choose: "På svenska" / "In English"
+ * (/choose_swedish, /choose_english) and "Vanlig svenska" / "Lättläst"
+ * (/choose_standard_swedish, /choose_easy_swedish). data-lang="en" on the script tag
+ * starts a new visitor in English. With data-page-lang="follow" the host page's
+ * <html lang> follows too (a page whose own content is in one language leaves it out).
+ *
  * Every message, the bot's and the visitor's, is put on the page as text: nodes are
  * built with createElement and textContent, never innerHTML, so no markup or script
  * in a message can run.
@@ -30,52 +41,11 @@
 (function () {
   "use strict";
 
-  var TEXT = {
-    launcher: "Chatta med oss",
-    close: "Stäng chatten",
-    newConversation: "Ny konversation",
-    // The row of the conversation's buttons: "Konversationen: Ny Spara Radera", each
-    // button named in full for screen readers ("Ny konversation" and so on).
-    tools: "Konversationen:",
-    newShort: "Ny",
-    saveShort: "Spara",
-    eraseShort: "Radera",
-    save: "Spara konversationen",
-    saved: "Konversationen är sparad som en textfil.",
-    savedTitle: "konversation",
-    savedOn: "Sparad",
-    at: "kl.",
-    fileName: "asf-hjalpen-konversation",
-    erase: "Radera konversationen",
-    eraseTitle: "Radera konversationen?",
-    eraseText:
-      "Det du har skrivit i chatten raderas, både här och på vår server, och en " +
-      "e-postadress om du har lämnat en. En fråga som redan är skickad till en " +
-      "handläggare finns kvar hos Tillväxtverket. Det går inte att ångra.",
-    eraseConfirm: "Ja, radera",
-    cancel: "Avbryt",
-    log: "Konversation",
-    you: "Du",
-    inputLabel: "Skriv din fråga",
-    send: "Skicka",
-    typing: "skriver",
-    retry: "Försök igen",
-    privacy: "Så behandlar vi personuppgifter",
-    suggestions: "Förslag",
-    newWindow: "(öppnas i nytt fönster)",
-    unreachable: "Chatten går inte att nå just nu. Försök igen.",
-    voteQuestion: "Fick du svar på din fråga?",
-    voteUp: "Ja",
-    voteDown: "Nej",
-    voteUpName: "Ja, jag fick svar",
-    voteDownName: "Nej, jag fick inte svar",
-    // What the log shows as the visitor's step after 👎 (it sends /not_helpful).
-    voteDownShown: "Jag fick inte svar på min fråga.",
-    voteThanks: "Tack för ditt svar!",
-    votedUp: "Du svarade Ja: du fick svar på din fråga. Tack!",
-    votedDown: "Du svarade Nej: du fick inte svar på din fråga.",
-    voteFailed: "Omdömet kunde inte sparas just nu. Försök igen om en stund."
-  };
+  // The widget's own texts in its three variants, {"sv": {...}, "en": ..., "lattlast": ...},
+  // from bot/web/messages.yml: the web app puts them here when it serves this file.
+  var TEXTS = /* ASF_WIDGET_TEXTS */ null;
+  // The texts of the variant the conversation is in (see setChoice).
+  var TEXT = TEXTS && TEXTS.sv;
   var STORAGE = "asf-chat:";
   var MAX_HISTORY = 200;
   // Links in the bot's text: web addresses, e-mail addresses and bare domains such
@@ -93,13 +63,20 @@
   if (!script || document.querySelector(".asf-chat")) {
     return;
   }
+  if (!TEXTS || !TEXTS.sv || !TEXTS.en || !TEXTS.lattlast) {
+    // Served as a plain file, not by the ASF-hjälpen web app: it has no texts to show.
+    if (window.console) {
+      window.console.error("ASF-hjälpen: widget.js came without its texts");
+    }
+    return;
+  }
   var scriptUrl = new URL(script.src, document.baseURI);
   var botUrl = new URL(script.getAttribute("data-bot-url") || "/", scriptUrl);
   if (!/\/$/.test(botUrl.pathname)) {
     botUrl.pathname += "/";
   }
   var title = script.getAttribute("data-title") || "ASF-hjälpen";
-  var lang = script.getAttribute("data-lang") || "sv";
+  var pageLangFollows = script.getAttribute("data-page-lang") === "follow";
   var container =
     script.getAttribute("data-mode") === "inline"
       ? document.getElementById(script.getAttribute("data-container") || "")
@@ -183,6 +160,7 @@
       (entry.from === "bot" || entry.from === "user") &&
       typeof entry.text === "string" &&
       (entry.buttons === undefined || Array.isArray(entry.buttons)) &&
+      (entry.lang === undefined || entry.lang === "sv" || entry.lang === "en") &&
       (entry.answer === undefined || validAnswer(entry.answer))
     );
   }
@@ -194,6 +172,33 @@
   }
   var history = load("history", []);
   history = Array.isArray(history) ? history.filter(validEntry) : [];
+
+  // ---- the conversation's variant: language and reading mode ----
+
+  function validChoice(value) {
+    return (
+      value &&
+      (value.lang === "sv" || value.lang === "en") &&
+      (value.reading === "standard" || value.reading === "lattlast")
+    );
+  }
+
+  // What the visitor chose (or wrote in) last, as Rasa told it; a new visitor starts in
+  // the host page's data-lang.
+  var choice = load("variant", null);
+  if (!validChoice(choice)) {
+    choice = { lang: script.getAttribute("data-lang") === "en" ? "en" : "sv", reading: "standard" };
+  }
+
+  function variantOf(value) {
+    if (value.lang === "en") {
+      return "en";
+    }
+    return value.reading === "lattlast" ? "lattlast" : "sv";
+  }
+
+  var lang = choice.lang;
+  TEXT = TEXTS[variantOf(choice)];
 
   function saveHistory() {
     history = history.slice(-MAX_HISTORY);
@@ -225,9 +230,10 @@
   document.head.appendChild(stylesheet);
 
   var root = el("div", inline ? "asf-chat asf-chat--inline" : "asf-chat");
-  root.lang = lang;
 
-  var launcher = button("asf-chat__launcher", TEXT.launcher);
+  // Every node with a text of the widget's own is built here without it; applyTexts()
+  // puts the texts of the conversation's variant in, and again when it changes.
+  var launcher = button("asf-chat__launcher");
   launcher.setAttribute("aria-expanded", "false");
   launcher.setAttribute("aria-controls", "asf-chat-panel");
 
@@ -244,8 +250,6 @@
   var heading = el("h2", "asf-chat__title", title);
   heading.id = "asf-chat-title";
   var closeButton = button("asf-chat__close");
-  closeButton.setAttribute("aria-label", TEXT.close);
-  closeButton.title = TEXT.close;
   closeButton.appendChild(el("span", "asf-chat__close-icon", "×")).setAttribute("aria-hidden", "true");
   header.appendChild(heading);
   if (!inline) {
@@ -254,22 +258,58 @@
 
   var tools = el("div", "asf-chat__tools");
   tools.setAttribute("role", "group");
-  var toolsCaption = el("span", "asf-chat__tools-caption", TEXT.tools);
+  var toolsCaption = el("span", "asf-chat__tools-caption");
   toolsCaption.id = "asf-chat-tools";
   tools.setAttribute("aria-labelledby", toolsCaption.id);
-  function tool(className, shortText, name) {
-    var node = button("asf-chat__tool " + className, shortText);
-    // The full name contains the visible word, so speech control finds it by either.
-    node.setAttribute("aria-label", name);
-    return node;
+  function tool(className) {
+    return button("asf-chat__tool " + className);
   }
-  var saveButton = tool("asf-chat__save", TEXT.saveShort, TEXT.save);
-  var eraseButton = tool("asf-chat__erase", TEXT.eraseShort, TEXT.erase);
-  var newButton = tool("asf-chat__new", TEXT.newShort, TEXT.newConversation);
+  var saveButton = tool("asf-chat__save");
+  var eraseButton = tool("asf-chat__erase");
+  var newButton = tool("asf-chat__new");
   tools.appendChild(toolsCaption);
   tools.appendChild(newButton);
   tools.appendChild(saveButton);
   tools.appendChild(eraseButton);
+
+  // The four choices of language and reading mode: toggle buttons (aria-pressed), each
+  // named in its own language. A pressed one sends nothing: it is already so.
+  var variants = el("div", "asf-chat__variants");
+  variants.setAttribute("role", "group");
+  var variantsCaption = el("span", "asf-chat__variants-caption");
+  variantsCaption.id = "asf-chat-variants";
+  variants.setAttribute("aria-labelledby", variantsCaption.id);
+  variants.appendChild(variantsCaption);
+  var CHOICES = [
+    { key: "chooseSwedish", lang: "sv", payload: "/choose_swedish", pressed: function (c) { return c.lang === "sv"; } },
+    { key: "chooseEnglish", lang: "en", payload: "/choose_english", pressed: function (c) { return c.lang === "en"; } },
+    {
+      key: "chooseStandard",
+      lang: "sv",
+      payload: "/choose_standard_swedish",
+      pressed: function (c) { return c.lang === "sv" && c.reading === "standard"; }
+    },
+    {
+      key: "chooseEasy",
+      lang: "sv",
+      payload: "/choose_easy_swedish",
+      pressed: function (c) { return c.lang === "sv" && c.reading === "lattlast"; }
+    }
+  ];
+  CHOICES.forEach(function (option) {
+    var node = button("asf-chat__variant asf-chat__variant--" + option.key);
+    node.lang = option.lang;
+    node.setAttribute("aria-pressed", "false");
+    node.addEventListener("click", function () {
+      if (option.pressed(choice)) {
+        return;
+      }
+      input.focus();
+      send(option.payload, TEXT[option.key], "", null, option.lang);
+    });
+    option.node = node;
+    variants.appendChild(node);
+  });
 
   // The confirmation before a conversation is erased: a modal <dialog>, which keeps
   // the focus inside it and closes on Escape.
@@ -282,7 +322,7 @@
   confirmText.id = "asf-chat-confirm-text";
   var confirmButtons = el("div", "asf-chat__dialog-buttons");
   var confirmButton = button("asf-chat__confirm");
-  var cancelButton = button("asf-chat__cancel", TEXT.cancel);
+  var cancelButton = button("asf-chat__cancel");
   confirmButtons.appendChild(confirmButton);
   confirmButtons.appendChild(cancelButton);
   confirmDialog.appendChild(confirmTitle);
@@ -290,12 +330,12 @@
   confirmDialog.appendChild(confirmButtons);
 
   var log = el("ol", "asf-chat__log");
-  log.setAttribute("aria-label", TEXT.log);
   log.tabIndex = 0; // scrollable: keyboard users can scroll it too
 
   var typing = el("p", "asf-chat__typing");
   typing.hidden = true;
-  typing.appendChild(document.createTextNode(title + " " + TEXT.typing));
+  var typingText = el("span", "asf-chat__typing-text");
+  typing.appendChild(typingText);
   var dots = el("span", "asf-chat__dots");
   dots.setAttribute("aria-hidden", "true");
   for (var d = 0; d < 3; d++) {
@@ -306,7 +346,7 @@
   var errorBox = el("div", "asf-chat__error");
   errorBox.setAttribute("role", "alert");
   var errorText = el("p", "asf-chat__error-text");
-  var retryButton = button("asf-chat__retry", TEXT.retry);
+  var retryButton = button("asf-chat__retry");
   retryButton.hidden = true;
   errorBox.appendChild(errorText);
   errorBox.appendChild(retryButton);
@@ -319,18 +359,19 @@
   input.type = "text";
   input.autocomplete = "off";
   input.setAttribute("enterkeyhint", "send");
-  var label = el("label", "asf-chat__sr-only", TEXT.inputLabel);
+  var label = el("label", "asf-chat__sr-only");
   label.htmlFor = input.id;
-  input.placeholder = TEXT.inputLabel;
-  var sendButton = el("button", "asf-chat__send", TEXT.send);
+  var sendButton = el("button", "asf-chat__send");
   sendButton.type = "submit";
   form.appendChild(label);
   form.appendChild(input);
   form.appendChild(sendButton);
 
   var footer = el("p", "asf-chat__footer");
-  var privacyLink = el("a", "asf-chat__privacy", TEXT.privacy);
-  privacyLink.href = privacyUrl;
+  var privacyLink = el("a", "asf-chat__privacy");
+  // The privacy page: the binding Swedish statement, and below it in lättläst and in
+  // English (#lattlast, #in-english), where the link leads in those variants.
+  var PRIVACY_PARTS = { sv: "", en: "#in-english", lattlast: "#lattlast" };
   footer.appendChild(privacyLink);
 
   // New messages are announced here, one at a time, without re-reading the log.
@@ -339,6 +380,7 @@
 
   panel.appendChild(header);
   panel.appendChild(tools);
+  panel.appendChild(variants);
   panel.appendChild(log);
   panel.appendChild(typing);
   panel.appendChild(errorBox);
@@ -350,6 +392,65 @@
   }
   root.appendChild(panel);
   root.appendChild(confirmDialog);
+
+  // The texts of the conversation's variant on every node built above, and the language
+  // attributes: the widget's own, the script tag's data-lang and, when the page asks for
+  // it (data-page-lang="follow"), the page's.
+  function applyTexts() {
+    root.lang = lang;
+    root.setAttribute("data-lang", lang);
+    root.setAttribute("data-reading", choice.reading);
+    script.setAttribute("data-lang", lang);
+    if (pageLangFollows) {
+      document.documentElement.lang = lang;
+    }
+    launcher.textContent = TEXT.launcher;
+    closeButton.setAttribute("aria-label", TEXT.close);
+    closeButton.title = TEXT.close;
+    toolsCaption.textContent = TEXT.tools;
+    // The full name contains the visible word, so speech control finds it by either.
+    [
+      [newButton, TEXT.newShort, TEXT.newConversation],
+      [saveButton, TEXT.saveShort, TEXT.save],
+      [eraseButton, TEXT.eraseShort, TEXT.erase]
+    ].forEach(function (row) {
+      row[0].textContent = row[1];
+      row[0].setAttribute("aria-label", row[2]);
+    });
+    variantsCaption.textContent = TEXT.language;
+    CHOICES.forEach(function (option) {
+      option.node.textContent = TEXT[option.key];
+      option.node.setAttribute("aria-pressed", option.pressed(choice) ? "true" : "false");
+    });
+    cancelButton.textContent = TEXT.cancel;
+    log.setAttribute("aria-label", TEXT.log);
+    typingText.textContent = title + " " + TEXT.typing;
+    retryButton.textContent = TEXT.retry;
+    label.textContent = TEXT.inputLabel;
+    input.placeholder = TEXT.inputLabel;
+    sendButton.textContent = TEXT.send;
+    privacyLink.textContent = TEXT.privacy;
+    privacyLink.href = privacyUrl + PRIVACY_PARTS[variantOf(choice)];
+  }
+  applyTexts();
+
+  // The conversation's variant as Rasa told it with an answer: kept, and shown when it
+  // changed. True if it did.
+  function setChoice(told) {
+    if (!validChoice(told)) {
+      return false;
+    }
+    var changed = told.lang !== choice.lang || told.reading !== choice.reading;
+    choice = { lang: told.lang, reading: told.reading };
+    save("variant", choice);
+    if (changed) {
+      lang = choice.lang;
+      TEXT = TEXTS[variantOf(choice)];
+      applyTexts();
+      render(); // the votes' texts under earlier answers too
+    }
+    return changed;
+  }
 
   // ---- messages ----
 
@@ -395,6 +496,11 @@
     var item = el("li", "asf-chat__msg asf-chat__msg--" + entry.from);
     item.appendChild(el("span", "asf-chat__sr-only", (entry.from === "bot" ? title : TEXT.you) + ": "));
     var body = el("span", "asf-chat__text");
+    if (entry.lang) {
+      // An answer in the language it was given in; the widget's own texts around it
+      // (the vote under it, say) are in the widget's.
+      body.lang = entry.lang;
+    }
     if (entry.from === "bot") {
       appendWithLinks(body, entry.text);
     } else {
@@ -507,7 +613,14 @@
       method: "POST",
       headers: { "Content-Type": "application/json" },
       credentials: "same-origin",
-      body: JSON.stringify({ session: session, answer_id: answer.id, response: answer.response, vote: sent })
+      body: JSON.stringify({
+        session: session,
+        answer_id: answer.id,
+        response: answer.response,
+        vote: sent,
+        lang: choice.lang,
+        reading: choice.reading
+      })
     })
       .then(function (response) {
         if (response.ok) {
@@ -649,7 +762,8 @@
       method: "POST",
       headers: { "Content-Type": "application/json" },
       credentials: "same-origin",
-      body: JSON.stringify({ session: session, message: item.message })
+      // The variant the widget shows: a refused message is answered in it.
+      body: JSON.stringify({ session: session, message: item.message, lang: choice.lang, reading: choice.reading })
     })
       .then(function (response) {
         return response
@@ -668,6 +782,11 @@
           }
           setBusy(false);
           if (result.status === 200 && Array.isArray(result.data.replies)) {
+            setChoice({ lang: result.data.lang, reading: result.data.reading });
+            if (item.quiet) {
+              next();
+              return;
+            }
             receive(result.data.replies);
             if (item.after) {
               item.after(result.data.replies);
@@ -715,7 +834,7 @@
         return;
       }
       var buttons = Array.isArray(reply.buttons) ? reply.buttons : [];
-      var entry = { from: "bot", text: reply.text, buttons: buttons };
+      var entry = { from: "bot", text: reply.text, buttons: buttons, lang: lang };
       if (reply.answer === true && typeof reply.response === "string" && reply.text) {
         entry.answer = { id: newAnswerId(), response: reply.response, vote: null };
       }
@@ -731,8 +850,9 @@
 
   // `shown` is what the log shows as the visitor's message (a button's title for
   // its payload); null sends without showing anything (the greeting). `typed` is
-  // what the visitor typed, given back to the input if the message is refused.
-  function send(message, shown, typed, after) {
+  // what the visitor typed, given back to the input if the message is refused;
+  // `shownLang` the language of `shown` when it is not the widget's (a choice's name).
+  function send(message, shown, typed, after, shownLang) {
     var entry = null;
     if (shown !== null && !keep) {
       // The next visitor has written: from now on the conversation is kept.
@@ -741,6 +861,9 @@
     }
     if (shown !== null) {
       entry = { from: "user", text: shown };
+      if (shownLang) {
+        entry.lang = shownLang;
+      }
       history.push(entry);
       saveHistory();
       render();
@@ -751,7 +874,13 @@
     }
   }
 
+  // A new conversation starts in the variant the visitor chose: the choice goes first,
+  // its confirmation unshown, then the greeting.
   function greet() {
+    var first = choice.lang === "en" ? "/choose_english" : choice.reading === "lattlast" ? "/choose_easy_swedish" : null;
+    if (first) {
+      queue.push({ message: first, entry: null, typed: "", after: null, quiet: true });
+    }
     send("/greet", null);
   }
 
@@ -798,7 +927,7 @@
           return reply && typeof reply.text === "string" && reply.text;
         })
         .map(function (reply) {
-          return { from: "bot", text: reply.text, buttons: [] };
+          return { from: "bot", text: reply.text, buttons: [], lang: lang };
         });
       clearStorage();
       keep = false;
