@@ -55,3 +55,11 @@ def test_the_report_lists_every_text_the_visitor_can_read():
     assert {text_set.source for text_set in text_sets} >= {"domain.yml", "widget"}
     for text_set in text_sets:
         assert f"`{text_set.key}`" in report
+
+
+def test_the_shipped_texts_meet_both_targets():
+    summary = summarise(rows(all_text_sets()))
+
+    assert not summary.missing, [row.key for row in summary.missing]
+    assert not summary.over_limit, [(row.key, row.lattlast) for row in summary.over_limit]
+    assert summary.gap >= 15, f"{summary.sv:.1f} → {summary.lattlast:.1f}"
