@@ -38,6 +38,7 @@ from sanic.response import HTTPResponse, ResponseStream
 
 from bot.domain.text_input import Problem, check_message, clean_text
 from bot.domain.variants import LANGUAGE_SLOT, READING_MODE_SLOT, Variant, variant_of
+from bot.nlp import session_start
 from bot.runtime.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -255,6 +256,7 @@ class CleanRestInput(RestInput):
     def from_credentials(cls, credentials: dict[str, Any] | None) -> CleanRestInput:
         """Built by Rasa at start from credentials.yml; the limit is MAX_MESSAGE_LENGTH."""
         install()
+        session_start.install()
         variants = load_all_messages()
         return cls(Settings.from_env().max_message_length, variants[Variant.SV], variants)
 
