@@ -6,7 +6,6 @@ import math
 import re
 from typing import Any
 
-import yaml
 from aiohttp import web
 
 from bot.domain.text_input import Problem, check_message
@@ -57,20 +56,22 @@ def _linked(text: str) -> tuple[str, str, str] | None:
 
 
 def privacy_translations(request: web.Request) -> dict[str, tuple[str, str, str] | None]:
-    """The statement in English and in lättläst from content/privacy.yml (`en.statement`,
-    `lattlast.statement`), as the bot says it; None for one the file does not have."""
-    path = request.app[SETTINGS].content_dir / "privacy.yml"
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
-        data = {}
+    """The statement in English and in lättläst as the bot says it (content/privacy.yml),
+    without the binding Swedish text the English one ends with; None where the content
+    cannot be read (the page then shows the Swedish statement alone)."""
+    content = request.app[CONTENT]
 
-    def statement(variant: str) -> str:
-        section = data.get(variant) if isinstance(data, dict) else None
-        text = section.get("statement") if isinstance(section, dict) else None
-        return text.split(SWEDISH_APPLIES)[0].strip() if isinstance(text, str) else ""
+    def statement(variant: Variant) -> str:
+        try:
+            text = content.privacy(variant).statement
+        except ContentError:
+            return ""
+        return text.split(SWEDISH_APPLIES)[0].strip()
 
-    return {"english": _linked(statement("en")), "lattlast": _linked(statement("lattlast"))}
+    return {
+        "english": _linked(statement(Variant.EN)),
+        "lattlast": _linked(statement(Variant.LATTLAST)),
+    }
 
 
 async def index(request: web.Request) -> web.Response:
