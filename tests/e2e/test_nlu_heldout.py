@@ -76,12 +76,16 @@ def test_every_topic_is_recognised_about_equally_well(heldout_results):
     assert score >= MIN_MACRO_F1, f"held-out macro F1 {score:.3f}"
 
 
-def test_a_wrong_answer_is_rarer_than_a_request_to_rephrase(heldout_results):
-    outcomes = Counter(
-        "right" if p == e else "rephrase" if p == "nlu_fallback" else "wrong"
-        for e, p in heldout_results
+def outcomes(results: list[tuple[str, str]]) -> Counter[str]:
+    """How many predictions were right, asked to rephrase, or gave a wrong answer."""
+    return Counter(
+        "right" if p == e else "rephrase" if p == "nlu_fallback" else "wrong" for e, p in results
     )
-    assert outcomes["wrong"] / len(heldout_results) <= MAX_WRONG_ANSWERS, outcomes
+
+
+def test_a_wrong_answer_is_rarer_than_a_request_to_rephrase(heldout_results):
+    counts = outcomes(heldout_results)
+    assert counts["wrong"] / len(heldout_results) <= MAX_WRONG_ANSWERS, counts
 
 
 @pytest.fixture(scope="module")
@@ -114,11 +118,8 @@ def test_every_topic_is_recognised_about_equally_well_in_english(heldout_en_resu
 
 
 def test_a_wrong_answer_in_english_is_rare(heldout_en_results):
-    outcomes = Counter(
-        "right" if p == e else "rephrase" if p == "nlu_fallback" else "wrong"
-        for e, p in heldout_en_results
-    )
-    assert outcomes["wrong"] / len(heldout_en_results) <= MAX_WRONG_ANSWERS_EN, outcomes
+    counts = outcomes(heldout_en_results)
+    assert counts["wrong"] / len(heldout_en_results) <= MAX_WRONG_ANSWERS_EN, counts
 
 
 def test_unclear_messages_get_a_request_to_rephrase(predict):
