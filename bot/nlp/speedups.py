@@ -25,6 +25,17 @@ Measured again after those two, three more costs went the same way:
   neither "@" nor a digit, which none of them can match, is returned as it is
   (bot/domain/redaction.py).
 
+And after those, two more:
+
+- The policies' past states (a fifth of the CPU): the conversation is replayed once per
+  prediction, not three times (bot/nlp/prediction_states.py).
+- The form validators (`send_domain: true` in domain.yml) were sent the whole domain,
+  54 kB of JSON with every response text in three variants, on every call; rasa_sdk
+  reads only its slots and forms, so here only those are sent.
+- Rasa's policies and message processor deep-copy the conversation's states and events
+  for debug log lines on every prediction, also when debug logging is off and the log
+  line is dropped; here the copy is made only when the rasa logger logs debug lines.
+
 `install()` is called by `python -m bot.runtime.rasa_server` before Rasa starts; nothing changes
 what the bot answers.
 """
@@ -33,6 +44,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 from collections.abc import Iterable
 from functools import cache, lru_cache
 from typing import Any
@@ -40,16 +52,21 @@ from typing import Any
 from jsonschema.exceptions import best_match
 from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
+from rasa.core import processor
 from rasa.core.actions.action import RemoteAction
+from rasa.core.policies import memoization, rule_policy
 from rasa.core.policies.rule_policy import RulePolicy
 from rasa.engine.graph import GraphSchema
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.constants import PREVIOUS_ACTION, SHOULD_NOT_BE_SET
-from rasa.shared.core.domain import State
+from rasa.shared.core.domain import Domain, State
 from rasa.shared.core.events import Event
 from rasa.shared.nlu.constants import ACTION_NAME
 
+from bot.nlp import prediction_states
+
 _original_resolve_by_type = Event.resolve_by_type
+_original_action_call_format = RemoteAction._action_call_format
 _original_minimal_graph_schema = GraphSchema.minimal_graph_schema
 _event_classes: dict[str, type[Event]] = {}
 
@@ -223,13 +240,65 @@ def minimal_graph_schema(self: GraphSchema, targets: list[str] | None = None) ->
     return found
 
 
+# What rasa_sdk reads of the domain: form validators their forms' required slots and the
+# slots' mappings (rasa_sdk.forms, rasa_sdk.slots); the version says which format.
+SDK_DOMAIN_KEYS = ("version", "slots", "forms")
+_sdk_domains: dict[int, tuple[Domain, dict[str, Any]]] = {}
+
+
+def sdk_domain(domain: Domain) -> dict[str, Any]:
+    """The part of the domain an action that asks for it gets, made once per domain."""
+    entry = _sdk_domains.get(id(domain))
+    if entry is None or entry[0] is not domain:
+        # A loaded model keeps its domain; a few models loaded one after another at most.
+        if len(_sdk_domains) > 4:
+            _sdk_domains.clear()
+        full = domain.as_dict()
+        entry = _sdk_domains[id(domain)] = (
+            domain,
+            {k: full[k] for k in SDK_DOMAIN_KEYS if k in full},
+        )
+    return entry[1]
+
+
+def action_call_format(self: RemoteAction, tracker: Any, domain: Domain) -> dict[str, Any]:
+    """Rasa's `RemoteAction._action_call_format`, with only the domain rasa_sdk reads."""
+    call = _original_action_call_format(self, tracker, domain)
+    if "domain" in call:
+        call["domain"] = sdk_domain(domain)
+    return call
+
+
+class DebugLogCopy:
+    """Stands in for the `copy` module where Rasa uses it only for debug log lines.
+
+    In rasa.core.policies.memoization, rasa.core.policies.rule_policy and
+    rasa.core.processor, `copy.deepcopy` is called for nothing but the arguments of
+    `structlogger.debug(...)`; structlog drops those lines unless the log level is DEBUG.
+    """
+
+    _rasa_logger = logging.getLogger("rasa")
+
+    @classmethod
+    def deepcopy(cls, value: Any, memo: dict[int, Any] | None = None) -> Any:
+        """A deep copy when debug lines are logged; otherwise the value itself."""
+        if cls._rasa_logger.isEnabledFor(logging.DEBUG):
+            return copy.deepcopy(value, memo)
+        return value
+
+
 # The Rasa attributes install() replaces, and the replacements.
-_REPLACED: tuple[tuple[type, str, Any], ...] = (
+_REPLACED: tuple[tuple[Any, str, Any], ...] = (
     (RemoteAction, "_validate_action_result", validate_action_result),
+    (RemoteAction, "_action_call_format", action_call_format),
     (Event, "resolve_by_type", staticmethod(resolve_by_type)),
     (RulePolicy, "_is_rule_applicable", is_rule_applicable),
     (RulePolicy, "_get_possible_keys", get_possible_keys),
     (GraphSchema, "minimal_graph_schema", minimal_graph_schema),
+    (Domain, "states_for_tracker_history", prediction_states.states_for_tracker_history),
+    (memoization, "copy", DebugLogCopy),
+    (rule_policy, "copy", DebugLogCopy),
+    (processor, "copy", DebugLogCopy),
 )
 _ORIGINALS = {(owner, name): owner.__dict__[name] for owner, name, _ in _REPLACED}
 
@@ -244,3 +313,4 @@ def uninstall() -> None:
     """Put Rasa's own methods back (for tests that compare the two)."""
     for (owner, name), original in _ORIGINALS.items():
         setattr(owner, name, original)
+    prediction_states.forget()

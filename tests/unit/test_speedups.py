@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import ast
+import inspect
+import logging
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import ValidationError
+from rasa.core import processor
 from rasa.core.actions.action import RemoteAction
+from rasa.core.policies import memoization, rule_policy
 from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
 from rasa.utils.endpoints import EndpointConfig
 
@@ -127,3 +133,44 @@ def altered_responses(draw) -> dict:
 def test_the_fast_check_decides_as_rasas_schema_does(response):
     full = speedups.action_response_validator().is_valid(response)
     assert speedups.is_valid_action_result(response) == full
+
+
+def deepcopy_calls(module) -> list[tuple[ast.Call, list[ast.AST]]]:
+    """Every `copy.<name>(...)` call in a module's source, with the calls around it."""
+    found = []
+
+    def visit(node: ast.AST, outer: list[ast.AST]) -> None:
+        if isinstance(node, ast.Attribute) and getattr(node.value, "id", None) == "copy":
+            found.append((node, list(outer)))
+        inner = [*outer, node] if isinstance(node, ast.Call) else outer
+        for child in ast.iter_child_nodes(node):
+            visit(child, inner)
+
+    visit(ast.parse(inspect.getsource(module)), [])
+    return found
+
+
+@pytest.mark.parametrize("module", [memoization, rule_policy, processor])
+def test_rasa_deep_copies_only_for_debug_log_lines_where_the_copy_is_skipped(module):
+    uses = deepcopy_calls(module)
+    assert uses
+    for attribute, calls in uses:
+        assert attribute.attr == "deepcopy", ast.unparse(attribute)
+        outer = [ast.unparse(call.func) for call in calls]
+        assert "structlogger.debug" in outer, f"{module.__name__}: {ast.unparse(calls[-1])}"
+    assert module.copy is speedups.DebugLogCopy
+
+
+def test_a_debug_log_line_gets_a_copy_only_when_debug_lines_are_logged():
+    states = [{"user": {"intent": "greet"}}]
+    rasa_logger = logging.getLogger("rasa")
+    level = rasa_logger.level
+    try:
+        rasa_logger.setLevel(logging.INFO)
+        assert speedups.DebugLogCopy.deepcopy(states) is states
+        rasa_logger.setLevel(logging.DEBUG)
+        copied = speedups.DebugLogCopy.deepcopy(states)
+    finally:
+        rasa_logger.setLevel(level)
+    assert copied == states
+    assert copied[0]["user"] is not states[0]["user"]

@@ -1,0 +1,117 @@
+"""The policies see exactly the states Rasa's own replay gives, with the replay done once.
+
+bot/nlp/prediction_states.py replays a conversation once per prediction for all the
+policies. Here the trained model's MemoizationPolicy and RulePolicy work out their
+prediction states both ways, at every point where the bot predicts an action in every
+conversation the training stories and rules describe (forms, slots, rule-only turns),
+and must agree state for state.
+"""
+
+from __future__ import annotations
+
+from itertools import chain
+
+import pytest
+from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.nlp import prediction_states, speedups
+from bot.runtime.settings import PROJECT_ROOT
+
+
+@pytest.fixture(scope="module")
+def policies_and_trackers(trained_model):
+    from rasa.core.agent import Agent
+    from rasa.core.policies.memoization import MemoizationPolicy
+    from rasa.core.policies.rule_policy import RulePolicy
+    from rasa.shared.core.generator import TrainingDataGenerator
+    from rasa.shared.core.training_data.story_reader.yaml_story_reader import (
+        YAMLStoryReader,
+    )
+    from rasa.shared.core.training_data.structures import StoryGraph
+
+    agent = Agent.load(str(trained_model))
+    components = [n._component for n in agent.processor.graph_runner._instantiated_nodes.values()]
+    rules = next(c for c in components if isinstance(c, RulePolicy))
+    memo = next(c for c in components if type(c) is MemoizationPolicy)
+    files = sorted((PROJECT_ROOT / "data").glob("*.yml"))
+    files += sorted((PROJECT_ROOT / "data" / "stories").glob("*.yml"))
+    steps = [step for f in files for step in YAMLStoryReader(agent.domain).read_from_file(f)]
+    generated = TrainingDataGenerator(
+        StoryGraph(steps), agent.domain, augmentation_factor=0, remove_duplicates=False
+    ).generate()
+    stories = [list(story.events) for story in generated]
+    # Visitors hold longer conversations than one story: some stories one after another.
+    stories += [list(chain(*stories[i : i + 6])) for i in range(0, len(stories), 25)]
+    # The tracker at each point where the bot predicts: before every action, and at the end.
+    trackers = []
+    for number, events in enumerate(stories):
+        ends = [i for i, e in enumerate(events) if isinstance(e, ActionExecuted)]
+        for end in [*ends, len(events)]:
+            trackers.append(
+                DialogueStateTracker.from_events(
+                    f"story-{number}", events[:end], agent.domain.slots
+                )
+            )
+    return agent.domain, memo, rules, trackers
+
+
+def states_of(domain, memo, rules, trackers) -> list:
+    """What each policy featurises for each tracker, in every variant it asks for."""
+    found = []
+    for tracker in trackers:
+        rule_only = rules._get_rule_only_data()
+        found.append(memo._prediction_states(tracker, domain, rule_only_data=rule_only))
+        for by_text in (True, False):
+            found.append(
+                rules._prediction_states(tracker, domain, by_text, rule_only_data=rule_only)
+            )
+        for omit_unset_slots in (True, False):
+            found.append(tracker.past_states(domain, omit_unset_slots=omit_unset_slots))
+    return found
+
+
+def test_the_policies_get_the_states_rasas_replay_gives(policies_and_trackers):
+    domain, memo, rules, trackers = policies_and_trackers
+    speedups.uninstall()
+    rasas = states_of(domain, memo, rules, trackers)
+    speedups.install()
+    try:
+        ours = states_of(domain, memo, rules, trackers)
+        # Asked again for trackers whose replays are remembered: still the same.
+        remembered = trackers[-prediction_states.CACHED_TRACKERS :]
+        again = states_of(domain, memo, rules, remembered)
+    finally:
+        speedups.uninstall()
+    assert len(trackers) > 1000
+    # Long histories are compared, and turns that only rules have: Memoization's states
+    # (rule-only turns left out) differ from RulePolicy's for many trackers.
+    assert any(len(states) > 30 for states in rasas)
+    memos, by_intent = rasas[0::5], rasas[2::5]
+    assert sum(m != r for m, r in zip(memos, by_intent, strict=True)) > 100
+    assert ours == rasas
+    assert again == rasas[-len(again) :]
+
+
+def test_states_follow_an_event_added_to_the_same_tracker(policies_and_trackers):
+    domain = policies_and_trackers[0]
+    tracker = DialogueStateTracker.from_events(
+        "visitor",
+        [ActionExecuted("action_listen"), UserUttered("hej", {"name": "greet"})],
+        domain.slots,
+    )
+    speedups.install()
+    try:
+        # A caller changing its states in place changes nobody else's.
+        tracker.past_states(domain)[-1]["user"].clear()
+        again = tracker.past_states(domain)
+        tracker.update(ActionExecuted("utter_greet"))
+        tracker.update(SlotSet("summary_requested", True))
+        after = tracker.past_states(domain)
+    finally:
+        speedups.uninstall()
+    assert again[-1]["user"]["intent"] == "greet"
+    assert after == tracker.past_states(domain)
+    assert len(after) == 3
+    assert after[1]["user"]["intent"] == "greet"
+    assert after[2]["slots"]["summary_requested"]
