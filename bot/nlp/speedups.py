@@ -29,6 +29,8 @@ And after those, two more:
 
 - The policies' past states (a fifth of the CPU): the conversation is replayed once per
   prediction, not three times (bot/nlp/prediction_states.py).
+- Before each action the tracker was copied by replaying the whole conversation; here
+  the copy takes the tracker's state as it is (bot/nlp/tracker_copy.py).
 - The form validators (`send_domain: true` in domain.yml) were sent the whole domain,
   54 kB of JSON with every response text in three variants, on every call; rasa_sdk
   reads only its slots and forms, so here only those are sent.
@@ -61,9 +63,10 @@ from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.constants import PREVIOUS_ACTION, SHOULD_NOT_BE_SET
 from rasa.shared.core.domain import Domain, State
 from rasa.shared.core.events import Event
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import ACTION_NAME
 
-from bot.nlp import prediction_states
+from bot.nlp import prediction_states, tracker_copy
 
 _original_resolve_by_type = Event.resolve_by_type
 _original_action_call_format = RemoteAction._action_call_format
@@ -296,6 +299,7 @@ _REPLACED: tuple[tuple[Any, str, Any], ...] = (
     (RulePolicy, "_get_possible_keys", get_possible_keys),
     (GraphSchema, "minimal_graph_schema", minimal_graph_schema),
     (Domain, "states_for_tracker_history", prediction_states.states_for_tracker_history),
+    (DialogueStateTracker, "copy", tracker_copy.copy_tracker),
     (memoization, "copy", DebugLogCopy),
     (rule_policy, "copy", DebugLogCopy),
     (processor, "copy", DebugLogCopy),

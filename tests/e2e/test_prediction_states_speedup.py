@@ -1,10 +1,11 @@
-"""The policies see exactly the states Rasa's own replay gives, with the replay done once.
+"""The policies see exactly what Rasa's own replay gives, with less replaying.
 
 bot/nlp/prediction_states.py replays a conversation once per prediction for all the
-policies. Here the trained model's MemoizationPolicy and RulePolicy work out their
-prediction states both ways, at every point where the bot predicts an action in every
-conversation the training stories and rules describe (forms, slots, rule-only turns),
-and must agree state for state.
+policies, and bot/nlp/tracker_copy.py copies a tracker without replaying it. Here the
+trained model's MemoizationPolicy and RulePolicy work out their prediction states both
+ways, and trackers are copied both ways, at every point where the bot predicts an action
+in every conversation the training stories and rules describe (forms, slots, rule-only
+turns); they must agree state for state.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from __future__ import annotations
 from itertools import chain
 
 import pytest
-from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
-from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 
 from bot.nlp import prediction_states, speedups
 from bot.runtime.settings import PROJECT_ROOT
@@ -115,3 +116,33 @@ def test_states_follow_an_event_added_to_the_same_tracker(policies_and_trackers)
     assert len(after) == 3
     assert after[1]["user"]["intent"] == "greet"
     assert after[2]["slots"]["summary_requested"]
+
+
+def test_a_tracker_copied_without_replay_is_the_replayed_copy(policies_and_trackers):
+    trackers = policies_and_trackers[3]
+    for tracker in trackers:
+        # The processor sets these on the tracker it works on; no event carries them.
+        tracker.model_id, tracker.assistant_id = "model-1", "asf-hjalpen"
+    try:
+        speedups.uninstall()
+        rasas = [t.copy() for t in trackers]
+        speedups.install()
+        ours = [t.copy() for t in trackers]
+    finally:
+        speedups.uninstall()
+        for tracker in trackers:
+            tracker.model_id, tracker.assistant_id = None, None
+    assert sum(t.active_loop is not None for t in rasas) > 100
+    for tracker, mine, theirs in zip(trackers, ours, rasas, strict=True):
+        assert type(mine) is type(theirs)
+        assert vars(mine).keys() == vars(theirs).keys()
+        assert mine.current_state(EventVerbosity.ALL) == theirs.current_state(EventVerbosity.ALL)
+        assert (mine.model_id, mine.assistant_id) == (theirs.model_id, theirs.assistant_id)
+        assert mine.events.maxlen == theirs.events.maxlen
+        # The copy is the caller's own: changing it leaves the tracker as it was.
+        before = tracker.current_state(EventVerbosity.ALL)
+        if mine.active_loop is not None:
+            mine.active_loop.rejected = not mine.active_loop.rejected
+        mine.update(SlotSet("summary_requested", True))
+        mine.update(ActiveLoop("email_form"))
+        assert tracker.current_state(EventVerbosity.ALL) == before
