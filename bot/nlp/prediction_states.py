@@ -1,20 +1,24 @@
-"""The conversation's past states, worked out once per prediction instead of three times.
+"""The conversation's past states, replayed once per message instead of three times a prediction.
 
 To predict each action Rasa 3.6 turns the whole conversation into a list of states, one
 per earlier action: it replays every event onto a fresh tracker and describes the
 tracker before each action (`Domain.states_for_tracker_history`). MemoizationPolicy does
-this once, RulePolicy twice (by the user's text and by the intent) for the same events,
-and profiled under load that was a fifth of the Rasa server's CPU.
+this once, RulePolicy twice (by the user's text and by the intent), and again at every
+prediction of the message, each time from the conversation's start; profiled under load
+that was a fifth of the Rasa server's CPU, growing with the conversation.
 
-The replay and the description of each turn do not depend on which policy asks, so here
-they are done once per tracker and list of events (`prior_turns`), and each call builds
-its states from them exactly as Rasa's loop does: Memoization's variant (rule-only turns
-left out) and RulePolicy's (every turn) come out equal to Rasa's, and each caller gets
-its own dictionaries, which the featurizer then changes in place.
+Here a tracker's replay is kept (`prior_turns`): the same events are replayed once for
+every policy that asks, and when the tracker has more events at the next prediction, the
+replay goes on from where the new list of applied events (Rasa's `applied_events`, which
+can also take back the last turns of a form) still agrees with the old one, from a copy
+of the replayed tracker kept before each of the last few actions. Each call then builds
+its states from the turns exactly as Rasa's loop does, and each caller gets its own
+dictionaries, which the featurizer changes in place.
 """
 
 from __future__ import annotations
 
+import itertools
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -22,10 +26,26 @@ from typing import Any
 
 from rasa.shared.core.constants import PREVIOUS_ACTION
 from rasa.shared.core.domain import Domain, State
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActionReverted,
+    ActiveLoop,
+    Event,
+    Restarted,
+    SessionStarted,
+    UserUtteranceReverted,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.nlp.tracker_copy import copy_tracker
 
 # Trackers live for one message; the last few are enough to serve every policy's call.
 CACHED_TRACKERS = 64
+# Replayed trackers kept before the last actions: a form's next turn takes back the
+# visitor's answer and the listen before it, back to the form's previous run, two
+# actions back; further back the replay starts again from the beginning.
+CHECKPOINTS = 2
 
 
 @dataclass(frozen=True)
@@ -42,58 +62,180 @@ class PriorTurn:
 
 
 @dataclass(frozen=True)
-class _Entry:
+class Checkpoint:
+    """The replayed tracker just before the applied event at `index` (an action)."""
+
+    index: int
+    turns: int
+    tracker: DialogueStateTracker
+
+
+@dataclass(frozen=True)
+class Replay:
+    """One tracker's events replayed: enough to answer again or to go on."""
+
     tracker: weakref.ref[DialogueStateTracker]
     domain: Domain
-    key: tuple[Any, ...]
+    omit_unset_slots: bool
+    events_id: int
+    event_count: int
+    first_event: Event | None
+    last_event: Event | None
+    loop_names: frozenset[str]
+    applied: tuple[Event, ...]
     turns: tuple[PriorTurn, ...]
+    checkpoints: tuple[Checkpoint, ...]
+
+    def answers(self, tracker: DialogueStateTracker, domain: Domain, omit: bool) -> bool:
+        """Whether this is the replay of `tracker` as it is now."""
+        return self.continues(tracker, domain, omit) and len(tracker.events) == self.event_count
+
+    def continues(self, tracker: DialogueStateTracker, domain: Domain, omit: bool) -> bool:
+        """Whether `tracker` holds these events, maybe with more after them."""
+        events = tracker.events
+        return (
+            self.tracker() is tracker
+            and self.domain is domain
+            and self.omit_unset_slots == omit
+            and id(events) == self.events_id
+            and len(events) >= self.event_count > 0
+            and events[0] is self.first_event
+            and events[self.event_count - 1] is self.last_event
+        )
 
 
-_entries: OrderedDict[int, _Entry] = OrderedDict()
+# By tracker and whether unset slots are left out (the policies never leave them out).
+_replays: OrderedDict[tuple[int, bool], Replay] = OrderedDict()
 
 
-def _events_key(tracker: DialogueStateTracker, omit_unset_slots: bool) -> tuple[Any, ...]:
-    """What identifies the tracker's events: the deque only grows within a message.
+def _loop_names(events: Any) -> frozenset[str]:
+    return frozenset(e.name for e in events if isinstance(e, ActiveLoop) and e.name)
 
-    A tracker's events are only ever appended to (with a size limit, the oldest drop
-    out, and the last event is new); the first and last event objects and the count
-    change with every event added.
-    """
+
+def _turn(domain: Domain, tracker: DialogueStateTracker, hide: bool, omit: bool) -> PriorTurn:
+    return PriorTurn(
+        state=domain.get_active_state(tracker, omit_unset_slots=omit),
+        hide_rule_turn=hide,
+        followup_action=tracker.followup_action,
+        latest_action_name=tracker.latest_action_name,
+        active_loop_name=tracker.active_loop_name,
+        latest_action=domain._get_prev_action_sub_state(tracker),
+    )
+
+
+def _applied_after(
+    tracker: DialogueStateTracker,
+    applied: list[Event],
+    new: list[Event],
+    loop_names: frozenset[str],
+) -> list[Event] | None:
+    """Rasa's `applied_events` loop over `new`, from the applied list so far; None where
+    the loop would start again (a restart or a new session)."""
+    for event in new:
+        if isinstance(event, (Restarted, SessionStarted)):
+            return None
+        if isinstance(event, ActionReverted):
+            tracker._undo_till_previous(ActionExecuted, applied)
+        elif isinstance(event, UserUtteranceReverted):
+            tracker._undo_till_previous(UserUttered, applied)
+            tracker._undo_till_previous(ActionExecuted, applied)
+        elif (
+            isinstance(event, ActionExecuted)
+            and event.action_name in loop_names
+            and not tracker._first_loop_execution_or_unhappy_path(event.action_name, applied)
+        ):
+            tracker._undo_till_previous_loop_execution(event.action_name, applied)
+        else:
+            applied.append(event)
+    return applied
+
+
+def _replay(
+    domain: Domain,
+    tracker: DialogueStateTracker,
+    omit: bool,
+    applied: list[Event],
+    loop_names: frozenset[str],
+    start: Checkpoint | None = None,
+    earlier: Replay | None = None,
+) -> Replay:
+    """Replay `applied` from the beginning, or from `start`, a checkpoint of `earlier`."""
+    if start is None or earlier is None:
+        replayed, index, turns = tracker.init_copy(), 0, []
+        kept: list[Checkpoint] = []
+    else:
+        replayed, index = copy_tracker(start.tracker), start.index
+        turns = list(earlier.turns[: start.turns])
+        kept = [c for c in earlier.checkpoints if c.index < start.index]
+    actions = [i for i in range(index, len(applied)) if isinstance(applied[i], ActionExecuted)]
+    marked = set(actions[-CHECKPOINTS:])
+    checkpoints = kept
+    for position in range(index, len(applied)):
+        event = applied[position]
+        if isinstance(event, ActionExecuted):
+            if position in marked:
+                checkpoints.append(Checkpoint(position, len(turns), copy_tracker(replayed)))
+            turns.append(_turn(domain, replayed, event.hide_rule_turn, omit))
+        replayed.update(event)
+    turns.append(_turn(domain, replayed, False, omit))
     events = tracker.events
-    ends = (id(events[0]), id(events[-1])) if events else (None, None)
-    return (id(events), len(events), *ends, omit_unset_slots)
+    return Replay(
+        tracker=weakref.ref(tracker),
+        domain=domain,
+        omit_unset_slots=omit,
+        events_id=id(events),
+        event_count=len(events),
+        first_event=events[0] if events else None,
+        last_event=events[-1] if events else None,
+        loop_names=loop_names,
+        applied=tuple(applied),
+        turns=tuple(turns),
+        checkpoints=tuple(checkpoints[-CHECKPOINTS:]),
+    )
+
+
+def _go_on(domain: Domain, tracker: DialogueStateTracker, omit: bool, old: Replay) -> Replay | None:
+    """The replay of `tracker` continued from `old`, or None if it must start again."""
+    new_events = list(itertools.islice(tracker.events, old.event_count, None))
+    loop_names = old.loop_names | _loop_names(new_events)
+    # A loop's name seen for the first time changes how earlier events apply.
+    if loop_names != old.loop_names:
+        return None
+    applied = _applied_after(tracker, list(old.applied), new_events, loop_names)
+    if applied is None:
+        return None
+    same = 0
+    for before, now in zip(old.applied, applied, strict=False):
+        if before is not now:
+            break
+        same += 1
+    usable = [c for c in old.checkpoints if c.index <= same]
+    if not usable:
+        return None
+    return _replay(domain, tracker, omit, applied, loop_names, usable[-1], old)
 
 
 def prior_turns(
     domain: Domain, tracker: DialogueStateTracker, omit_unset_slots: bool = False
 ) -> tuple[PriorTurn, ...]:
-    """The tracker's earlier turns, replayed once for its current events."""
-    key = _events_key(tracker, omit_unset_slots)
-    entry = _entries.get(id(tracker))
-    if (
-        entry is not None
-        and entry.tracker() is tracker
-        and entry.domain is domain
-        and entry.key == key
-    ):
-        _entries.move_to_end(id(tracker))
-        return entry.turns
-    turns = tuple(
-        PriorTurn(
-            state=domain.get_active_state(earlier, omit_unset_slots=omit_unset_slots),
-            hide_rule_turn=hide_rule_turn,
-            followup_action=earlier.followup_action,
-            latest_action_name=earlier.latest_action_name,
-            active_loop_name=earlier.active_loop_name,
-            latest_action=domain._get_prev_action_sub_state(earlier),
-        )
-        for earlier, hide_rule_turn in tracker.generate_all_prior_trackers()
-    )
-    _entries[id(tracker)] = _Entry(weakref.ref(tracker), domain, key, turns)
-    _entries.move_to_end(id(tracker))
-    while len(_entries) > CACHED_TRACKERS:
-        _entries.popitem(last=False)
-    return turns
+    """The tracker's turns before each action and at the end, as Rasa's replay gives them."""
+    key = (id(tracker), omit_unset_slots)
+    old = _replays.get(key)
+    if old is not None and old.answers(tracker, domain, omit_unset_slots):
+        _replays.move_to_end(key)
+        return old.turns
+    replay = None
+    if old is not None and old.continues(tracker, domain, omit_unset_slots):
+        replay = _go_on(domain, tracker, omit_unset_slots, old)
+    if replay is None:
+        applied = tracker.applied_events()
+        loop_names = _loop_names(tracker.events)
+        replay = _replay(domain, tracker, omit_unset_slots, applied, loop_names)
+    _replays[key] = replay
+    _replays.move_to_end(key)
+    while len(_replays) > CACHED_TRACKERS:
+        _replays.popitem(last=False)
+    return replay.turns
 
 
 def _own_copy(state: State) -> State:
@@ -141,4 +283,4 @@ def states_for_tracker_history(
 
 def forget() -> None:
     """Drop every remembered replay (for tests that compare with Rasa's own)."""
-    _entries.clear()
+    _replays.clear()

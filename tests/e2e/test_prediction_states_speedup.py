@@ -10,13 +10,14 @@ turns); they must agree state for state.
 
 from __future__ import annotations
 
+import copy
 from itertools import chain
 
 import pytest
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 
-from bot.nlp import prediction_states, speedups
+from bot.nlp import prediction_states, speedups, tracker_copy
 from bot.runtime.settings import PROJECT_ROOT
 
 
@@ -146,3 +147,68 @@ def test_a_tracker_copied_without_replay_is_the_replayed_copy(policies_and_track
         mine.update(SlotSet("summary_requested", True))
         mine.update(ActiveLoop("email_form"))
         assert tracker.current_state(EventVerbosity.ALL) == before
+
+
+def test_a_growing_tracker_gets_rasas_states_at_every_prediction(
+    policies_and_trackers, monkeypatch
+):
+    domain, _, rules, trackers = policies_and_trackers
+    rasas_states = speedups._ORIGINALS[(type(domain), "states_for_tracker_history")]
+    rule_only = rules._get_rule_only_data()
+    variants = [
+        {"ignore_rule_only_turns": True, "rule_only_data": rule_only},
+        {"ignore_rule_only_turns": False, "rule_only_data": rule_only},
+        {"omit_unset_slots": True},
+    ]
+    full_replays = []
+    applied_events = DialogueStateTracker.applied_events
+
+    def counted(self):
+        full_replays.append(self.sender_id)
+        return applied_events(self)
+
+    # The conversations as the bot holds them: one tracker, one event after another.
+    stories = {t.sender_id: t for t in trackers}.values()
+    compared = 0
+    speedups.install()
+    monkeypatch.setattr(DialogueStateTracker, "applied_events", counted)
+    try:
+        for story in stories:
+            tracker = DialogueStateTracker(story.sender_id, domain.slots)
+            for event in [*story.events, None]:
+                if event is None or isinstance(event, ActionExecuted):
+                    for kwargs in variants:
+                        # Twice: every policy asks at the same point.
+                        for _ in range(2):
+                            ours = domain.states_for_tracker_history(tracker, **kwargs)
+                            assert ours == rasas_states(domain, tracker, **kwargs)
+                            compared += 1
+                if event is not None:
+                    tracker.update(event)
+    finally:
+        monkeypatch.undo()
+        speedups.uninstall()
+    # Rasa's own states call applied_events once per comparison; ours replayed from the
+    # beginning only at a conversation's first prediction and where a loop first runs.
+    ours_from_the_start = len(full_replays) - compared
+    assert compared > 5000
+    assert ours_from_the_start < compared / 5
+
+
+def test_a_slot_is_copied_as_copy_copies_it(policies_and_trackers):
+    domain = policies_and_trackers[0]
+    for slot in domain.slots:
+        slot.value = ["a value"] if type(slot).__name__ == "ListSlot" else slot.value
+        ours, theirs = tracker_copy._slot_copy(slot), copy.copy(slot)
+        assert type(ours) is type(theirs)
+        assert vars(ours) == vars(theirs)
+        assert ours is not slot
+        ours.value = None
+        assert slot.value == theirs.value
+        slot.reset()
+    # What makes the two the same: no slot class keeps attributes outside its __dict__
+    # or copies itself its own way.
+    for cls in {type(s) for s in domain.slots}:
+        assert not any(getattr(c, "__slots__", ()) for c in cls.__mro__)
+        own_copies = ("__copy__", "__reduce__", "__reduce_ex__")
+        assert not any(name in vars(c) for c in cls.__mro__[:-1] for name in own_copies)
