@@ -25,10 +25,11 @@ Measured again after those two, three more costs went the same way:
   neither "@" nor a digit, which none of them can match, is returned as it is
   (bot/domain/redaction.py).
 
-And after those, two more:
+And after those, four more:
 
 - The policies' past states (a fifth of the CPU): the conversation is replayed once per
-  prediction, not three times (bot/nlp/prediction_states.py).
+  message and continued at its next predictions, not three times at every prediction
+  from the conversation's start (bot/nlp/prediction_states.py).
 - Before each action the tracker was copied by replaying the whole conversation; here
   the copy takes the tracker's state as it is (bot/nlp/tracker_copy.py).
 - The form validators (`send_domain: true` in domain.yml) were sent the whole domain,

@@ -18,30 +18,18 @@ from rasa.shared.core.events import ActionExecuted, ActiveLoop, SlotSet, UserUtt
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 
 from bot.nlp import prediction_states, speedups, tracker_copy
-from bot.runtime.settings import PROJECT_ROOT
+from tests.e2e.training_stories import loaded_model, training_trackers
 
 
 @pytest.fixture(scope="module")
 def policies_and_trackers(trained_model):
-    from rasa.core.agent import Agent
     from rasa.core.policies.memoization import MemoizationPolicy
     from rasa.core.policies.rule_policy import RulePolicy
-    from rasa.shared.core.generator import TrainingDataGenerator
-    from rasa.shared.core.training_data.story_reader.yaml_story_reader import (
-        YAMLStoryReader,
-    )
-    from rasa.shared.core.training_data.structures import StoryGraph
 
-    agent = Agent.load(str(trained_model))
-    components = [n._component for n in agent.processor.graph_runner._instantiated_nodes.values()]
+    agent, components = loaded_model(trained_model)
     rules = next(c for c in components if isinstance(c, RulePolicy))
     memo = next(c for c in components if type(c) is MemoizationPolicy)
-    files = sorted((PROJECT_ROOT / "data").glob("*.yml"))
-    files += sorted((PROJECT_ROOT / "data" / "stories").glob("*.yml"))
-    steps = [step for f in files for step in YAMLStoryReader(agent.domain).read_from_file(f)]
-    generated = TrainingDataGenerator(
-        StoryGraph(steps), agent.domain, augmentation_factor=0, remove_duplicates=False
-    ).generate()
+    generated = training_trackers(agent.domain)
     stories = [list(story.events) for story in generated]
     # Visitors hold longer conversations than one story: some stories one after another.
     stories += [list(chain(*stories[i : i + 6])) for i in range(0, len(stories), 25)]

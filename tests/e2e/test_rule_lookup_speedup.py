@@ -11,30 +11,18 @@ from __future__ import annotations
 import pytest
 
 from bot.nlp import speedups
-from bot.runtime.settings import PROJECT_ROOT
+from tests.e2e.training_stories import loaded_model, training_trackers
 
 LOOKUPS = ("rules", "rules_for_loop_unhappy_path")
 
 
 @pytest.fixture(scope="module")
 def policy_and_states(trained_model):
-    from rasa.core.agent import Agent
     from rasa.core.policies.rule_policy import RulePolicy
-    from rasa.shared.core.generator import TrainingDataGenerator
-    from rasa.shared.core.training_data.story_reader.yaml_story_reader import (
-        YAMLStoryReader,
-    )
-    from rasa.shared.core.training_data.structures import StoryGraph
 
-    agent = Agent.load(str(trained_model))
-    nodes = agent.processor.graph_runner._instantiated_nodes.values()
-    policy = next(n._component for n in nodes if isinstance(n._component, RulePolicy))
-    files = sorted((PROJECT_ROOT / "data").glob("*.yml"))
-    files += sorted((PROJECT_ROOT / "data" / "stories").glob("*.yml"))
-    steps = [step for f in files for step in YAMLStoryReader(agent.domain).read_from_file(f)]
-    trackers = TrainingDataGenerator(
-        StoryGraph(steps), agent.domain, augmentation_factor=0, remove_duplicates=False
-    ).generate()
+    agent, components = loaded_model(trained_model)
+    policy = next(c for c in components if isinstance(c, RulePolicy))
+    trackers = training_trackers(agent.domain)
     states = []
     for tracker in trackers:
         past = tracker.past_states(agent.domain)
