@@ -247,22 +247,12 @@ def minimal_graph_schema(self: GraphSchema, targets: list[str] | None = None) ->
 # What rasa_sdk reads of the domain: form validators their forms' required slots and the
 # slots' mappings (rasa_sdk.forms, rasa_sdk.slots); the version says which format.
 SDK_DOMAIN_KEYS = ("version", "slots", "forms")
-_sdk_domains: dict[int, tuple[Domain, dict[str, Any]]] = {}
 
 
 def sdk_domain(domain: Domain) -> dict[str, Any]:
-    """The part of the domain an action that asks for it gets, made once per domain."""
-    entry = _sdk_domains.get(id(domain))
-    if entry is None or entry[0] is not domain:
-        # A loaded model keeps its domain; a few models loaded one after another at most.
-        if len(_sdk_domains) > 4:
-            _sdk_domains.clear()
-        full = domain.as_dict()
-        entry = _sdk_domains[id(domain)] = (
-            domain,
-            {k: full[k] for k in SDK_DOMAIN_KEYS if k in full},
-        )
-    return entry[1]
+    """The part of the domain an action that asks for it gets (Rasa caches `as_dict`)."""
+    full = domain.as_dict()
+    return {key: full[key] for key in SDK_DOMAIN_KEYS if key in full}
 
 
 def action_call_format(self: RemoteAction, tracker: Any, domain: Domain) -> dict[str, Any]:

@@ -18,6 +18,7 @@ import yaml
 
 from bot.nlp.components import TunedLogisticRegressionClassifier
 from bot.runtime.settings import PROJECT_ROOT
+from tests.e2e.training_stories import loaded_model
 
 
 def texts(name: str) -> list[str]:
@@ -33,14 +34,10 @@ def texts(name: str) -> list[str]:
 @pytest.fixture(scope="module")
 def parsed(trained_model):
     """Each message's features, the probabilities we computed and the ranking Rasa gave."""
-    from rasa.core.agent import Agent
     from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 
-    agent = Agent.load(str(trained_model))
-    nodes = agent.processor.graph_runner._instantiated_nodes.values()
-    classifier = next(
-        n._component for n in nodes if isinstance(n._component, TunedLogisticRegressionClassifier)
-    )
+    agent, components = loaded_model(trained_model)
+    classifier = next(c for c in components if isinstance(c, TunedLogisticRegressionClassifier))
     seen: list[tuple[object, np.ndarray]] = []
     features, probabilities = classifier.features, classifier.predict_proba
 
